@@ -1,0 +1,55 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "spl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "spl", targets: ["spl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure protocol: JSON, canonical form, records, identities, folds. No I/O.
+        .target(
+            name: "SyncropelKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The home folder on disk: layout, config.toml, key files, lock, backup root.
+        .target(
+            name: "SyncropelHome",
+            dependencies: ["SyncropelKit", "TOMLKit"]
+        ),
+        // The record store interface and its SQLite implementation.
+        .target(
+            name: "SyncropelStore",
+            dependencies: ["SyncropelKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "spl",
+            dependencies: [
+                "SyncropelKit", "SyncropelHome", "SyncropelStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            plugins: ["GitCommitPlugin"]
+        ),
+        .plugin(name: "GitCommitPlugin", capability: .buildTool()),
+        .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
+        .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome"]),
+        .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore"]),
+        .testTarget(name: "EndToEndTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)
