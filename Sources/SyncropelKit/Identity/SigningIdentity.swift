@@ -1,0 +1,42 @@
+import Crypto
+import Foundation
+
+/// An instance's Ed25519 key pair: it names the instance and signs its records.
+public struct SigningIdentity: Sendable {
+    public let privateKey: Curve25519.Signing.PrivateKey
+
+    public init(privateKey: Curve25519.Signing.PrivateKey = .init()) {
+        self.privateKey = privateKey
+    }
+
+    /// From the 32 raw private-key bytes.
+    public init(rawPrivateKey: some ContiguousBytes) throws {
+        privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
+    }
+
+    public var didKey: DIDKey { DIDKey(publicKey: privateKey.publicKey) }
+
+    /// Signs the record's canonical bytes; the signature is stored beside the record.
+    public func sign(_ record: Record) throws -> Record {
+        let signature = try privateKey.signature(for: record.canonical)
+        var signed = record
+        signed.signature = RecordSignature(sig: signature.base64EncodedString(), signer: didKey.description)
+        return signed
+    }
+}
+
+extension Record {
+    /// Checks `sig` against `signer` over the canonical bytes (SPEC 3.4); unsigned records pass.
+    public func verifySignature() throws(RecordError) {
+        guard let signature else { return }
+        guard let key = DIDKey(signature.signer) else {
+            throw RecordError(.badSignature, field: "signer", "signer must be a did:key of an Ed25519 key")
+        }
+        guard let bytes = Data(base64Encoded: signature.sig), bytes.count == 64 else {
+            throw RecordError(.badSignature, field: "sig", "sig must be base64 of a 64-byte Ed25519 signature")
+        }
+        guard key.publicKey.isValidSignature(bytes, for: canonical) else {
+            throw RecordError(.badSignature, field: "sig", "signature does not verify for record \(id)")
+        }
+    }
+}

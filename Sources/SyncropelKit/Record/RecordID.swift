@@ -1,0 +1,51 @@
+/// The content address of a record: 64 lowercase hex characters of SHA-256
+/// over the canonical JSON of its seven hashed fields.
+public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    public let hex: String
+
+    /// Accepts exactly 64 lowercase hex characters.
+    public init?(hex: String) {
+        guard RecordID.isValid(hex) else { return nil }
+        self.hex = hex
+    }
+
+    init(digest: some Sequence<UInt8>) {
+        hex = Hex.encode(digest)
+    }
+
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    public var description: String { hex }
+
+    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.hex < rhs.hex }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = RecordID(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a record id: \(text)"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+}
+
+/// Lowercase hexadecimal, the one text form for digests in this protocol.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
