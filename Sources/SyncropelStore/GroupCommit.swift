@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import SyncropelKit
+
+/// Writes a group of ingest requests in one transaction, each in its own savepoint.
+///
+/// A refused record (`RecordError`) rolls back only its request's savepoint. A
+/// SQLite failure inside a request (disk full, I/O) may have rolled back the
+/// whole transaction, so that request is failed and the others are written
+/// again in a fresh transaction.
+struct GroupCommit: Sendable {
+    let path: String
+
+    /// A SQLite failure while writing the request at `index`.
+    private struct RequestFailure: Error {
+        let index: Int
+        let error: any Error
+    }
+
+    /// One outcome per request, in order.
+    func run(_ requests: [IngestRequest], in db: Database) -> [Result<[IngestResult], any Error>] {
+        var outcomes = [Result<[IngestResult], any Error>?](repeating: nil, count: requests.count)
+        var remaining = Array(requests.indices)
+        while !remaining.isEmpty {
+            let createdAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+            var attempt: [(Int, Result<[IngestResult], any Error>)] = []
+            do {
+                try db.inTransaction(.immediate) {
+                    for index in remaining {
+                        do {
+                            var results: [IngestResult] = []
+                            try db.inSavepoint {
+                                results = try write(requests[index], createdAt: createdAt, db)
+                                return .commit
+                            }
+                            attempt.append((index, .success(results)))
+                        } catch let error as RecordError {
+                            attempt.append((index, .failure(error)))
+                        } catch let error as StoreError {
+                            attempt.append((index, .failure(error)))
+                        } catch {
+                            throw RequestFailure(index: index, error: error)
+                        }
+                    }
+                    return .commit
+                }
+                for (index, outcome) in attempt {
+                    outcomes[index] = outcome
+                }
+                remaining = []
+            } catch let failure as RequestFailure {
+                outcomes[failure.index] = .failure(StoreError.from(failure.error, path: path))
+                remaining.removeAll { $0 == failure.index }
+            } catch {
+                for index in remaining {
+                    outcomes[index] = .failure(StoreError.from(error, path: path))
+                }
+                remaining = []
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    private func write(_ request: IngestRequest, createdAt: Int64, _ db: Database) throws -> [IngestResult] {
+        var results: [IngestResult] = []
+        results.reserveCapacity(request.entries.count)
+        var threads: [String: ThreadGrowth] = [:]
+        for (index, entry) in request.entries.enumerated() {
+            do {
+                let record: Record
+                switch entry {
+                case .ready(let ready):
+                    record = ready
+                case .needsClock(let draft):
+                    let clock = try nextClock(thread: draft.thread, db)
+                    record = try IngestRequest.finish(draft.record(assignedClock: clock), signer: request.signer)
+                }
+                let result = try insert(record, createdAt: createdAt, db)
+                if result.status == .created {
+                    threads[record.thread, default: ThreadGrowth()].add(clock: record.clock)
+                }
+                results.append(result)
+            } catch let error as RecordError {
+                throw request.locate(error, at: index)
+            }
+        }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO threads (id, record_count, last_clock, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET record_count = record_count + excluded.record_count,
+                last_clock = max(last_clock, excluded.last_clock), updated_at = max(updated_at, excluded.updated_at)
+            """)
+        for (thread, growth) in threads {
+            try upsert.execute(arguments: [thread, growth.count, growth.lastClock, createdAt])
+        }
+        return results
+    }
+
+    /// The thread's highest clock (any actor) + 1, or 0 on an empty thread.
+    private func nextClock(thread: String, _ db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: "SELECT max(clock) FROM records WHERE thread = ?")
+        guard let highest = try Int64.fetchOne(statement, arguments: [thread]) else { return 0 }
+        guard highest < Int64.max else {
+            throw RecordError(.invalidClock, field: "clock", "thread \(thread) has no clock left after \(Int64.max)")
+        }
+        return highest + 1
+    }
+
+    private func insert(_ record: Record, createdAt: Int64, _ db: Database) throws -> IngestResult {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO records (id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        try insert.execute(arguments: [
+            record.id.hex, record.thread, record.actor, record.clock, record.act.rawValue,
+            String(decoding: record.canonical, as: UTF8.self), record.judgedBy?.hex,
+            record.signature?.sig, record.signature?.signer, createdAt,
+        ])
+        if db.changesCount == 1 {
+            let stored = StoredRecord(record: record, sequence: db.lastInsertedRowID, createdAt: createdAt)
+            return IngestResult(stored: stored, status: .created)
+        }
+        let byID = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE id = ?")
+        if let row = try Row.fetchOne(byID, arguments: [record.id.hex]) {
+            return IngestResult(stored: try StoredRecordRow.decode(row, path: path), status: .exists)
+        }
+        let clash = try db.cachedStatement(sql: "SELECT id FROM records WHERE thread = ? AND clock = ? AND actor = ?")
+        let other = try String.fetchOne(clash, arguments: [record.thread, record.clock, record.actor]) ?? "another record"
+        throw RecordError(
+            .duplicateClock, field: "clock",
+            "\(record.actor) already wrote \(other) at clock \(record.clock) on thread \(record.thread)")
+    }
+}
+
+/// How much a request adds to one thread's summary.
+private struct ThreadGrowth {
+    var count: Int64 = 0
+    var lastClock: Int64 = .min
+
+    mutating func add(clock: Int64) {
+        count += 1
+        lastClock = max(lastClock, clock)
+    }
+}

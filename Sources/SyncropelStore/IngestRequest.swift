@@ -1,0 +1,54 @@
+import SyncropelKit
+
+/// One ingest call on its way to the writer.
+///
+/// Records whose clock the sender gave are made, signed and verified here, in
+/// the caller's task, so the single writer only assigns clocks and inserts.
+struct IngestRequest: Sendable {
+    enum Entry: Sendable {
+        case ready(Record)
+        case needsClock(RecordDraft)
+    }
+
+    let entries: [Entry]
+    let signer: SigningIdentity?
+    /// Errors inside a batch name their record: `records[3].clock`.
+    let isBatch: Bool
+
+    init(drafts: [RecordDraft], signer: SigningIdentity?, isBatch: Bool) throws {
+        self.signer = signer
+        self.isBatch = isBatch
+        var entries: [Entry] = []
+        entries.reserveCapacity(drafts.count)
+        for (index, draft) in drafts.enumerated() {
+            guard draft.clock != nil else {
+                entries.append(.needsClock(draft))
+                continue
+            }
+            do {
+                entries.append(.ready(try IngestRequest.finish(draft.record(), signer: signer)))
+            } catch let error as RecordError {
+                throw isBatch ? error.inBatch(at: index) : error
+            }
+        }
+        self.entries = entries
+    }
+
+    /// Signs an unsigned record when a signer is given, then verifies whatever signature it carries.
+    static func finish(_ record: Record, signer: SigningIdentity?) throws -> Record {
+        var record = record
+        if record.signature == nil, let signer {
+            do {
+                record = try signer.sign(record)
+            } catch {
+                throw StoreError.signingFailed(reason: String(describing: error))
+            }
+        }
+        try record.verifySignature()
+        return record
+    }
+
+    func locate(_ error: RecordError, at index: Int) -> RecordError {
+        isBatch ? error.inBatch(at: index) : error
+    }
+}

@@ -1,0 +1,357 @@
+import Foundation
+import GRDB
+import SyncropelKit
+
+/// The embedded record store: one SQLite file in WAL mode, or memory for `spl serve --memory`.
+///
+/// Reads run concurrently on GRDB's reader connections; every write goes
+/// through one `RecordWriter`, which groups concurrent requests into one commit.
+///
+/// ```swift
+/// let store = try SQLiteRecordStore(path: home + "/hub.db", options: .init(createdByVersion: "0.1.0"))
+/// let page = try await store.threadRecords("th_abc", from: .newest, limit: 100)
+/// ```
+public final class SQLiteRecordStore: RecordStore {
+    /// How a commit survives a crash: `normal` loses nothing acknowledged when
+    /// the process dies; `full` also survives power loss.
+    public enum Durability: String, Sendable {
+        case normal
+        case full
+    }
+
+    public struct Options: Sendable {
+        /// The `spl` version, recorded in `meta` when the store is created.
+        public var createdByVersion: String
+        /// Recorded in `meta` when the store is created.
+        public var instanceDID: String?
+        public var durability: Durability
+        /// How long a connection waits for a lock held by another process.
+        public var busyTimeout: TimeInterval
+
+        public init(
+            createdByVersion: String, instanceDID: String? = nil, durability: Durability = .normal,
+            busyTimeout: TimeInterval = 5
+        ) {
+            self.createdByVersion = createdByVersion
+            self.instanceDID = instanceDID
+            self.durability = durability
+            self.busyTimeout = busyTimeout
+        }
+    }
+
+    /// The schema version this code writes and the newest it opens.
+    public static let schemaVersion = StoreSchema.currentVersion
+
+    /// The store file, or `:memory:`.
+    public let path: String
+    let database: any DatabaseWriter
+    private let writer: RecordWriter
+
+    /// Opens the store at `path`, creating it (mode 0600) when missing and
+    /// applying pending migrations. Check a file that already exists with
+    /// `StoreHealthCheck` first: opening does not diagnose damage.
+    public convenience init(path: String, options: Options) throws(StoreError) {
+        let database: DatabasePool
+        do {
+            // Opening a pool writes to the file, so a store from a newer spl is
+            // refused before, from a read-only look.
+            if let size = try DurableFile.status(path)?.st_size, size > 0 {
+                let reader = try ReadOnlyStoreFile.open(path)
+                let version = try reader.read(StoreSchema.schemaVersion)
+                try reader.close()
+                try StoreSchema.refuseNewer(version, path: path)
+            } else {
+                try DurableFile.createIfMissing(path, mode: 0o600)
+            }
+            database = try DatabasePool(path: path, configuration: Self.configuration(options))
+        } catch {
+            throw Self.openingError(error, path: path)
+        }
+        try self.init(database: database, path: path, options: options)
+    }
+
+    /// A store that lives in memory and disappears when closed.
+    public static func inMemory(options: Options) throws(StoreError) -> SQLiteRecordStore {
+        let path = ":memory:"
+        let database: DatabaseQueue
+        do {
+            database = try DatabaseQueue(configuration: configuration(options))
+        } catch {
+            throw openingError(error, path: path)
+        }
+        return try SQLiteRecordStore(database: database, path: path, options: options)
+    }
+
+    private init(database: any DatabaseWriter, path: String, options: Options) throws(StoreError) {
+        do {
+            try StoreSchema.prepare(database, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
+        } catch {
+            throw Self.openingError(error, path: path)
+        }
+        self.database = database
+        self.path = path
+        writer = RecordWriter(database: database, path: path)
+    }
+
+    private static func configuration(_ options: Options) -> Configuration {
+        var configuration = Configuration()
+        configuration.label = "syncropel.store"
+        configuration.busyMode = .timeout(options.busyTimeout)
+        let synchronous = options.durability == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        return configuration
+    }
+
+    private static func openingError(_ error: any Error, path: String) -> StoreError {
+        if let storeError = error as? StoreError { return storeError }
+        if let databaseError = error as? DatabaseError {
+            return .cannotOpen(path: path, sqliteMessage: databaseError.operatorMessage)
+        }
+        return .cannotOpen(path: path, sqliteMessage: String(describing: error))
+    }
+
+    /// `sqlite://<path>`, as the banner and `/health` show it.
+    public var url: String { "sqlite://\(path)" }
+
+    // MARK: Ingest
+
+    public func ingest(_ draft: RecordDraft, signingWith signer: SigningIdentity? = nil) async throws -> IngestResult {
+        let request = try IngestRequest(drafts: [draft], signer: signer, isBatch: false)
+        return try await writer.submit(request)[0]
+    }
+
+    public func ingest(batch drafts: [RecordDraft], signingWith signer: SigningIdentity? = nil) async throws -> [IngestResult] {
+        guard !drafts.isEmpty else { return [] }
+        return try await writer.submit(IngestRequest(drafts: drafts, signer: signer, isBatch: true))
+    }
+
+    // MARK: Reads
+
+    public func record(id: RecordID) async throws -> StoredRecord? {
+        let path = path
+        return try await read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE id = ?")
+            return try Row.fetchOne(statement, arguments: [id.hex]).map { try StoredRecordRow.decode($0, path: path) }
+        }
+    }
+
+    public func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage {
+        let path = path
+        let limit = Self.pageLimit(limit)
+        let select = "SELECT \(StoredRecordRow.columns) FROM records WHERE thread = ?"
+        let backward = "ORDER BY clock DESC, sequence DESC LIMIT ?"
+        let forward = "ORDER BY clock, sequence LIMIT ?"
+        return try await read { db in
+            // One row more than the page tells whether the page is the last one.
+            func fetch(_ sql: String, _ arguments: StatementArguments) throws -> (records: [StoredRecord], hasMore: Bool) {
+                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments + [limit + 1])
+                return (try rows.prefix(limit).map { try StoredRecordRow.decode($0, path: path) }, rows.count > limit)
+            }
+            switch position {
+            case .newest:
+                let (records, hasMore) = try fetch("\(select) \(backward)", [thread])
+                return ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: false)
+            case .sinceClock(let clock):
+                let (records, hasMore) = try fetch("\(select) AND clock > ? \(forward)", [thread, clock])
+                return ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: false)
+            case .cursor(let cursor) where cursor.direction == .older:
+                let (records, hasMore) = try fetch(
+                    "\(select) AND (clock, sequence) < (?, ?) \(backward)", [thread, cursor.clock, cursor.sequence])
+                return ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: true)
+            case .cursor(let cursor):
+                let (records, hasMore) = try fetch(
+                    "\(select) AND (clock, sequence) > (?, ?) \(forward)", [thread, cursor.clock, cursor.sequence])
+                return ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: true)
+            }
+        }
+    }
+
+    public func latestRecords(actor: String?, before: Int64?, limit: Int) async throws -> RecordPage {
+        let path = path
+        let limit = Self.pageLimit(limit)
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let actor {
+            conditions.append("actor = ?")
+            arguments += [actor]
+        }
+        if let before {
+            conditions.append("sequence < ?")
+            arguments += [before]
+        }
+        arguments += [limit + 1]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(StoredRecordRow.columns) FROM records \(filter) ORDER BY sequence DESC LIMIT ?"
+        return try await read { [arguments] db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            let records = try rows.prefix(limit).map { try StoredRecordRow.decode($0, path: path) }
+            return RecordPage(records: records, nextCursor: rows.count > limit ? records.last?.sequence : nil)
+        }
+    }
+
+    public func records(afterSequence sequence: Int64, limit: Int) async throws -> [StoredRecord] {
+        let path = path
+        let limit = Self.pageLimit(limit)
+        return try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE sequence > ? ORDER BY sequence LIMIT ?")
+            return try Row.fetchAll(statement, arguments: [sequence, limit]).map { try StoredRecordRow.decode($0, path: path) }
+        }
+    }
+
+    public func threadSummaries() async throws -> [ThreadSummary] {
+        try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT id, record_count, last_clock, updated_at FROM threads ORDER BY updated_at DESC, id")
+            return try Row.fetchAll(statement).map(Self.threadSummary)
+        }
+    }
+
+    public func threadSummary(id: String) async throws -> ThreadSummary? {
+        try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT id, record_count, last_clock, updated_at FROM threads WHERE id = ?")
+            return try Row.fetchOne(statement, arguments: [id]).map(Self.threadSummary)
+        }
+    }
+
+    private static func threadSummary(_ row: Row) -> ThreadSummary {
+        ThreadSummary(id: row[0], recordCount: row[1], lastClock: row[2], updatedAt: row[3])
+    }
+
+    public func counts() async throws -> StoreCounts {
+        try await read { db in
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT (SELECT coalesce(sum(record_count), 0) FROM threads), (SELECT count(*) FROM threads),
+                    (SELECT coalesce(max(sequence), 0) FROM records)
+                """))!
+            return StoreCounts(records: row[0], threads: row[1], highestSequence: row[2])
+        }
+    }
+
+    public func metadata() async throws -> StoreMetadata {
+        try await read { db in
+            StoreMetadata(
+                schemaVersion: try StoreSchema.schemaVersion(db) ?? 0,
+                instanceDID: try StoreSchema.metaValue(db, key: "instance_did"),
+                createdByVersion: try StoreSchema.metaValue(db, key: "created_by_version"))
+        }
+    }
+
+    // MARK: Derived state
+
+    /// Nil also when the blob claims to cover records the store does not have
+    /// (a store replaced under it): folding from scratch is always safe.
+    public func loadDerivedState(name: String) async throws -> DerivedStateBlob? {
+        try await read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT watermark, bytes FROM derived_state
+                WHERE name = ? AND watermark <= (SELECT coalesce(max(sequence), 0) FROM records)
+                """)
+            return try Row.fetchOne(statement, arguments: [name]).map { row in
+                DerivedStateBlob(name: name, watermark: row[0], bytes: [UInt8](row[1] as Data))
+            }
+        }
+    }
+
+    public func saveDerivedState(_ blob: DerivedStateBlob) async throws {
+        let savedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        try await write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO derived_state (name, watermark, bytes, saved_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET watermark = excluded.watermark, bytes = excluded.bytes,
+                    saved_at = excluded.saved_at
+                """).execute(arguments: [blob.name, blob.watermark, Data(blob.bytes), savedAt])
+        }
+    }
+
+    public func dropDerivedState(name: String) async throws {
+        try await write { db in
+            try db.cachedStatement(sql: "DELETE FROM derived_state WHERE name = ?").execute(arguments: [name])
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// A consistent copy of the store while it keeps serving (see `StoreBackup`).
+    public func backup(
+        to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
+    ) async throws(StoreError) -> StoreBackupResult {
+        try await StoreBackup.copy(from: database, to: destination, progress: progress)
+    }
+
+    /// Re-hashes every record and checks every signature (see `ContentAddressSweep`).
+    public func sweepContentAddresses(
+        progress: (@Sendable (SweepProgress) -> Void)? = nil
+    ) async throws(StoreError) -> SweepReport {
+        do {
+            return try await database.read { db in try ContentAddressSweep.run(db, progress: progress) }
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Waits for pending writes, truncates the WAL into the main file and closes.
+    public func close() async throws {
+        guard await writer.close() else { return }
+        do {
+            try await database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+            // Read-only reader connections cannot remove the -wal and -shm files:
+            // closing them first lets the writer, closing last, remove both.
+            (database as? DatabasePool)?.releaseMemory()
+            try database.close()
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Page sizes are kept to 1 ... 100 000 rows.
+    private static func pageLimit(_ limit: Int) -> Int {
+        min(max(limit, 1), 100_000)
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    private func write(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do {
+            try await database.write(body)
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+}
+
+extension ThreadPage {
+    /// From a backward read; a page reached from a cursor has newer records after it.
+    fileprivate init(newestFirst records: [StoredRecord], hasOlder: Bool, fromCursor: Bool) {
+        let page = Array(records.reversed())
+        self.init(
+            records: page,
+            olderCursor: hasOlder ? page.first.map { ThreadCursor(.older, at: $0) } : nil,
+            newerCursor: fromCursor ? page.last.map { ThreadCursor(.newer, at: $0) } : nil)
+    }
+
+    /// From a forward read; a page reached from a cursor has older records before it.
+    fileprivate init(oldestFirst page: [StoredRecord], hasNewer: Bool, fromCursor: Bool) {
+        self.init(
+            records: page,
+            olderCursor: fromCursor ? page.first.map { ThreadCursor(.older, at: $0) } : nil,
+            newerCursor: hasNewer ? page.last.map { ThreadCursor(.newer, at: $0) } : nil)
+    }
+}
+
+extension ThreadCursor {
+    fileprivate init(_ direction: Direction, at stored: StoredRecord) {
+        self.init(direction, clock: stored.record.clock, sequence: stored.sequence)
+    }
+}

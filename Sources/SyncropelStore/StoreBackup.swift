@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+
+/// How far a backup has copied, in database pages.
+public struct StoreBackupProgress: Sendable, Equatable {
+    public let copiedPages: Int
+    public let totalPages: Int
+    /// True on the last report, once every page is copied.
+    public let isCompleted: Bool
+
+    public var fractionCompleted: Double {
+        totalPages == 0 ? 1 : Double(copiedPages) / Double(totalPages)
+    }
+}
+
+/// A backup file that is written, synced and in place.
+public struct StoreBackupResult: Sendable, Equatable {
+    public let path: String
+    public let bytes: Int64
+    public let recordCount: Int64
+    public let highestSequence: Int64
+
+    public init(path: String, bytes: Int64, recordCount: Int64, highestSequence: Int64) {
+        self.path = path
+        self.bytes = bytes
+        self.recordCount = recordCount
+        self.highestSequence = highestSequence
+    }
+}
+
+/// Consistent copies of a store, safe to take while the daemon keeps writing.
+///
+/// SQLite's online backup runs inside one read transaction, so concurrent
+/// commits neither restart nor leak into the copy, and the record count and
+/// highest sequence describe exactly the copied state. The copy is switched to
+/// `journal_mode=DELETE` (it opens with no -wal/-shm beside it), written under
+/// a temporary name in the destination folder, made 0600, fsynced, renamed over
+/// `destination`, and the folder fsynced. On failure nothing is left behind
+/// and `destination` is untouched.
+///
+/// ```swift
+/// let result = try await StoreBackup.copy(file: home + "/hub.db", to: folder + "/hub.db.20250101-030000")
+/// print(result.path, result.bytes, result.recordCount)
+/// ```
+public enum StoreBackup {
+    /// Backs up a store file that no daemon has open (`spl backup now` without a daemon).
+    public static func copy(
+        file source: String, to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
+    ) async throws(StoreError) -> StoreBackupResult {
+        let database: DatabaseQueue
+        do {
+            database = try ReadOnlyStoreFile.open(source)
+        } catch {
+            throw StoreError.backupFailed(destination: destination, reason: "cannot read \(source): \(reason(error))")
+        }
+        defer { try? database.close() }
+        return try await copy(from: database, to: destination, progress: progress)
+    }
+
+    static func copy(
+        from source: any DatabaseReader, to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)?
+    ) async throws(StoreError) -> StoreBackupResult {
+        let destinationURL = URL(fileURLWithPath: destination)
+        let folder = destinationURL.deletingLastPathComponent().path
+        let temporary = "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
+        do {
+            let copy = try DatabaseQueue(path: temporary)
+            let (recordCount, highestSequence) = try await copy.writeWithoutTransaction { copyDB in
+                let counts = try source.read { sourceDB in
+                    // The first read fixes the snapshot that the backup then copies.
+                    let row = try Row.fetchOne(sourceDB, sql: "SELECT count(*), coalesce(max(sequence), 0) FROM records")!
+                    try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
+                        progress?(StoreBackupProgress(
+                            copiedPages: step.completedPageCount, totalPages: step.totalPageCount,
+                            isCompleted: step.isCompleted))
+                    }
+                    return (try row.decode(Int64.self, atIndex: 0), try row.decode(Int64.self, atIndex: 1))
+                }
+                try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")
+                return counts
+            }
+            try copy.close()
+            try DurableFile.setMode(temporary, 0o600)
+            try DurableFile.sync(temporary)
+            try DurableFile.move(temporary, to: destination)
+            try DurableFile.sync(folder)
+            let bytes = try DurableFile.status(destination).map { Int64($0.st_size) } ?? 0
+            return StoreBackupResult(
+                path: destination, bytes: bytes, recordCount: recordCount, highestSequence: highestSequence)
+        } catch {
+            for leftover in [temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"] {
+                try? FileManager.default.removeItem(atPath: leftover)
+            }
+            throw StoreError.backupFailed(destination: destination, reason: reason(error))
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case let databaseError as DatabaseError: databaseError.operatorMessage
+        case let storeError as StoreError: storeError.description
+        default: String(describing: error)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import GRDB
+
+/// Why the store could not do what was asked, as one line an operator can act on.
+///
+/// Refused records are not store errors: ingest throws `RecordError` for those.
+/// `description` names the file and, where SQLite failed, SQLite's own message:
+///
+/// ```
+/// store /home/me/.syncro/hub.db is full: database or disk is full (SQLite error 13); nothing was written
+/// ```
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The store file could not be opened or created.
+    case cannotOpen(path: String, sqliteMessage: String)
+    /// The file was written by a newer `spl` whose schema this one does not know.
+    case newerSchema(path: String, found: Int, supported: Int)
+    /// SQLITE_FULL: the disk (or the database's page limit) is full; the request wrote nothing.
+    case storeFull(path: String, sqliteMessage: String)
+    /// Any other SQLite failure while reading or writing.
+    case sqlite(path: String, sqliteMessage: String)
+    /// A stored row whose canonical bytes no longer make the record it is filed under.
+    case damagedRecord(path: String, sequence: Int64, reason: String)
+    /// A backup could not be written; the destination was left untouched.
+    case backupFailed(destination: String, reason: String)
+    /// A file beside the store (such as the clean-shutdown stamp) could not be written.
+    case fileSystem(path: String, operation: String, reason: String)
+    /// The store was closed before the request reached it.
+    case closed(path: String)
+    /// The instance key failed to sign a record.
+    case signingFailed(reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let message):
+            return "cannot open store \(path): \(message)"
+        case .newerSchema(let path, let found, let supported):
+            return StoreSchema.newerSchemaMessage(path: path, found: found, supported: supported)
+        case .storeFull(let path, let message):
+            return "store \(path) is full: \(message); nothing was written"
+        case .sqlite(let path, let message):
+            return "store \(path) failed: \(message)"
+        case .damagedRecord(let path, let sequence, let reason):
+            return "store \(path) has a damaged record at sequence \(sequence): \(reason); run 'spl doctor'"
+        case .backupFailed(let destination, let reason):
+            return "backup to \(destination) failed: \(reason)"
+        case .fileSystem(let path, let operation, let reason):
+            return "cannot \(operation) \(path): \(reason)"
+        case .closed(let path):
+            return "store \(path) is closed"
+        case .signingFailed(let reason):
+            return "the instance key could not sign a record: \(reason)"
+        }
+    }
+
+    /// Classifies an error thrown by GRDB while working on the store at `path`.
+    static func from(_ error: any Error, path: String) -> StoreError {
+        if let storeError = error as? StoreError { return storeError }
+        guard let databaseError = error as? DatabaseError else {
+            return .sqlite(path: path, sqliteMessage: String(describing: error))
+        }
+        if databaseError.resultCode == .SQLITE_FULL {
+            return .storeFull(path: path, sqliteMessage: databaseError.operatorMessage)
+        }
+        return .sqlite(path: path, sqliteMessage: databaseError.operatorMessage)
+    }
+}

@@ -1,0 +1,92 @@
+import GRDB
+
+/// The SQLite schema of a record store, as numbered migrations.
+///
+/// `meta.schema_version` is the number of the last migration applied; a file
+/// whose number is higher than `currentVersion` was written by a newer `spl`
+/// and is refused rather than guessed at.
+enum StoreSchema {
+    static let currentVersion = 1
+
+    static func newerSchemaMessage(path: String, found: Int, supported: Int) -> String {
+        "store \(path) has schema version \(found), newer than version \(supported) that this spl supports; use a newer spl"
+    }
+
+    static func refuseNewer(_ found: Int?, path: String) throws(StoreError) {
+        if let found, found > currentVersion {
+            throw StoreError.newerSchema(path: path, found: found, supported: currentVersion)
+        }
+    }
+
+    /// Applies the missing migrations and records who created the store.
+    static func prepare(_ writer: any DatabaseWriter, instanceDID: String?, createdByVersion: String) throws {
+        try migrator.migrate(writer)
+        try writer.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)")
+            try insert.execute(arguments: ["created_by_version", createdByVersion])
+            if let instanceDID {
+                try insert.execute(arguments: ["instance_did", instanceDID])
+            }
+        }
+    }
+
+    /// `meta.schema_version`, or nil when the file has no `meta` table (a new or foreign file).
+    static func schemaVersion(_ db: Database) throws -> Int? {
+        guard try db.tableExists("meta") else { return nil }
+        return try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+    }
+
+    static func metaValue(_ db: Database, key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    private static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: version1)
+        }
+        return migrator
+    }()
+
+    // `canonical` holds the exact hashed bytes and is the only copy of the content;
+    // thread/actor/clock/act are lookup columns the sweep checks against it.
+    // One unique index on (thread, clock, actor) both enforces one clock per
+    // (thread, actor) and serves thread pages and the next-clock lookup.
+    // `threads` is kept in the same transactions as `records` so summaries and
+    // counts never scan the log.
+    private static let version1 = """
+        CREATE TABLE records (
+            sequence INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            thread TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            clock INTEGER NOT NULL,
+            act TEXT NOT NULL,
+            canonical TEXT NOT NULL,
+            judged_by TEXT,
+            sig TEXT,
+            signer TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX records_id ON records (id);
+        CREATE UNIQUE INDEX records_thread_clock_actor ON records (thread, clock, actor);
+        CREATE INDEX records_actor ON records (actor);
+        CREATE TABLE threads (
+            id TEXT PRIMARY KEY NOT NULL,
+            record_count INTEGER NOT NULL,
+            last_clock INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE derived_state (
+            name TEXT PRIMARY KEY NOT NULL,
+            watermark INTEGER NOT NULL,
+            bytes BLOB NOT NULL,
+            saved_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY NOT NULL,
+            value NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO meta (key, value) VALUES ('schema_version', 1);
+        """
+}

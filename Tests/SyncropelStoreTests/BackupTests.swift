@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import SyncropelKit
+import Testing
+
+@testable import SyncropelStore
+
+@Suite struct BackupTests {
+    /// Reads a backup the way an operator's tools would: a plain read-write open.
+    private func recordIDs(in path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in try String.fetchAll(db, sql: "SELECT id FROM records ORDER BY sequence") }
+    }
+
+    @Test func aBackupOpensWithTheSameRecordsAndNoSideFiles() async throws {
+        let fixture = StoreFixture()
+        let store = try fixture.openStore()
+        let written = try await store.ingest(batch: (0..<200).map { draft(clock: Int64($0)) }, signingWith: SigningIdentity())
+        let destination = fixture.folder + "/hub.db.bak"
+        let steps = CallbackLog<StoreBackupProgress>()
+        let result = try await store.backup(to: destination) { steps.append($0) }
+        try await store.close()
+
+        #expect(result == StoreBackupResult(
+            path: destination, bytes: Int64(try fixture.bytes(destination).count), recordCount: 200, highestSequence: 200))
+        #expect(steps.last?.fractionCompleted == 1)
+        let header = try fixture.bytes(destination)
+        #expect(header[18] == 1 && header[19] == 1, "journal_mode=DELETE in the header")
+        #expect(try recordIDs(in: destination) == written.map(\.id.hex))
+        #expect(!fixture.exists(destination + "-wal"))
+        #expect(!fixture.exists(destination + "-shm"))
+        let files = try fixture.listing()
+        #expect(files == ["hub.db", "hub.db.bak"])
+        #expect(try fixture.mode(of: destination) == 0o600)
+        #expect(try ContentAddressSweep.run(file: destination).isClean)
+    }
+
+    @Test func aBackupIsOneSnapshotWhileWritesGoOn() async throws {
+        let fixture = StoreFixture()
+        let store = try fixture.openStore()
+        let big = String(repeating: "y", count: 2000)
+        for start in stride(from: 0, to: 4000, by: 1000) {
+            _ = try await store.ingest(batch: (start..<start + 1000).map { draft(clock: Int64($0), text: big) }, signingWith: nil)
+        }
+        let commits = CallbackLog<Int64>()
+        let writer = Task {
+            var clock: Int64 = 4000
+            while !Task.isCancelled {
+                commits.append(try await store.ingest(draft(clock: clock, text: big), signingWith: nil).sequence)
+                clock += 1
+            }
+        }
+        while commits.count == 0 {
+            await Task.yield()
+        }
+        let destination = fixture.folder + "/during.db"
+        let commitsBetweenSteps = CallbackLog<Int>()
+        let result = try await store.backup(to: destination) { step in
+            // Hold each step long enough for the writer to commit meanwhile.
+            let before = commits.count
+            Thread.sleep(forTimeInterval: 0.02)
+            if !step.isCompleted {
+                commitsBetweenSteps.append(commits.count - before)
+            }
+        }
+        writer.cancel()
+        _ = await writer.result
+        try await store.close()
+
+        #expect(commitsBetweenSteps.count > 1, "copied in several steps")
+        #expect(commitsBetweenSteps.all.reduce(0, +) > 0, "the writer committed during the backup")
+        #expect(result.recordCount >= 4000)
+        #expect(result.highestSequence == result.recordCount)
+        let ids = try recordIDs(in: destination)
+        #expect(Int64(ids.count) == result.recordCount)
+        let report = try ContentAddressSweep.run(file: destination)
+        #expect(report.isClean)
+        #expect(report.recordsChecked == result.recordCount)
+        let health = try StoreHealthCheck(path: destination).run(quickCheck: true)
+        #expect(health.highestSequence == result.highestSequence)
+    }
+
+    @Test func theMemoryStoreCanBeBackedUp() async throws {
+        let fixture = StoreFixture()
+        let store = try SQLiteRecordStore.inMemory(options: StoreFixture.options)
+        _ = try await store.ingest(batch: (0..<5).map { draft(clock: Int64($0)) }, signingWith: nil)
+        let result = try await store.backup(to: fixture.folder + "/memory.db")
+        try await store.close()
+        #expect(result.recordCount == 5)
+        #expect(try recordIDs(in: result.path).count == 5)
+    }
+
+    @Test func aClosedStoreFileIsBackedUpDirectly() async throws {
+        let fixture = StoreFixture()
+        try await fixture.makeStoreFile(count: 12)
+        let before = try fixture.bytes(fixture.storePath)
+        let destination = fixture.folder + "/hub.db.20250101-030000"
+        let result = try await StoreBackup.copy(file: fixture.storePath, to: destination)
+        #expect(result.recordCount == 12)
+        #expect(result.highestSequence == 12)
+        #expect(try fixture.bytes(fixture.storePath) == before)
+        let files = try fixture.listing()
+        #expect(files == ["hub.db", "hub.db.20250101-030000"])
+    }
+
+    @Test func aFailedBackupLeavesNothingBehind() async throws {
+        let fixture = StoreFixture()
+        try await fixture.makeStoreFile(count: 2)
+        let destination = fixture.folder + "/missing-folder/hub.db.bak"
+        let error = await #expect(throws: StoreError.self) {
+            try await StoreBackup.copy(file: fixture.storePath, to: destination)
+        }
+        #expect(error?.description.hasPrefix("backup to \(destination) failed: ") == true)
+        let files = try fixture.listing()
+        #expect(files == ["hub.db"])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import SyncropelKit
+
+@testable import SyncropelStore
+
+// GRDB exports a `RecordError` too; in these tests the name means the protocol's.
+typealias RecordError = SyncropelKit.RecordError
+
+/// A temporary folder holding one test's store files, removed when the fixture goes away.
+final class StoreFixture: Sendable {
+    let folder: String
+
+    init() {
+        var template = Array("/tmp/spl-store-test-XXXXXX".utf8CString)
+        folder = template.withUnsafeMutableBufferPointer { buffer in
+            guard let made = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed: errno \(errno)") }
+            return String(cString: made)
+        }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    var storePath: String { folder + "/hub.db" }
+
+    static let options = SQLiteRecordStore.Options(createdByVersion: "0.0.0-test", instanceDID: "did:sync:instance:000000000000000000000000")
+
+    func openStore() throws -> SQLiteRecordStore {
+        try SQLiteRecordStore(path: storePath, options: Self.options)
+    }
+
+    /// A closed store file holding `count` records on thread `th_fixture`, clocks 0 ..< count.
+    @discardableResult
+    func makeStoreFile(count: Int, bodyText: (Int) -> String = { "record \($0)" }) async throws -> [IngestResult] {
+        let store = try openStore()
+        let results = try await store.ingest(batch: (0..<count).map { draft(clock: Int64($0), text: bodyText($0)) })
+        try await store.close()
+        return results
+    }
+
+    func bytes(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    func write(_ bytes: [UInt8], to path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    func mode(of path: String) throws -> Int? {
+        try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+    }
+
+    func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path)
+    }
+
+    /// Names of the files in the folder, sorted.
+    func listing() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+}
+
+func draft(
+    act: Act = .know, actor: String = "did:example:alice", clock: Int64? = nil, thread: String = "th_fixture",
+    text: String = "hello", signature: RecordSignature? = nil
+) -> RecordDraft {
+    RecordDraft(act: act, actor: actor, body: JSONObject(["text": .string(text)]), clock: clock, thread: thread, signature: signature)
+}
+
+/// Collects what a progress callback reports, from whichever thread calls it.
+final class CallbackLog<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Value] = []
+
+    func append(_ value: Value) {
+        lock.withLock { values.append(value) }
+    }
+
+    var all: [Value] { lock.withLock { values } }
+    var count: Int { lock.withLock { values.count } }
+    var last: Value? { lock.withLock { values.last } }
+}
