@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SyncropelKit
+
+/// `spl record …`: offline tools for single records.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Work with single records.",
+        subcommands: [RecordIDCommand.self]
+    )
+}
+
+/// `spl record id`: the canonical JSON and id of an envelope, computed offline.
+struct RecordIDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "id",
+        abstract: "Print the canonical JSON and record id of an envelope read from stdin.",
+        discussion: """
+            The envelope is checked as the daemon checks it at ingest (it must carry a clock). \
+            Export fields (object, id, sequence, created_at) are ignored, so an exported record \
+            can be re-addressed. With --lines, every input line is one envelope and every output \
+            line one JSON result: {"canonical":…,"id":…} or {"error":…}.
+            """
+    )
+
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "One envelope per input line, one JSON result per output line.")
+    var lines = false
+
+    func run() throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        if lines {
+            var out: [UInt8] = []
+            out.reserveCapacity(input.count * 2)
+            for line in input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLastIfEmpty() {
+                let result: JSONValue
+                switch Self.address(Array(line)) {
+                case .success(let record):
+                    result = ["canonical": .string(String(decoding: record.canonical, as: UTF8.self)), "id": .string(record.id.hex)]
+                case .failure(let error):
+                    result = ["error": .string(error.message)]
+                }
+                out += try CanonicalJSON.encode(result)
+                out.append(UInt8(ascii: "\n"))
+            }
+            FileHandle.standardOutput.write(Data(out))
+            return
+        }
+        let record = try Self.address(Array(input)).get()
+        let canonical = String(decoding: record.canonical, as: UTF8.self)
+        if output.json {
+            print(try CanonicalJSON.string(["canonical": .string(canonical), "id": .string(record.id.hex)]))
+        } else {
+            print(canonical)
+            print(record.id.hex)
+        }
+    }
+
+    /// Why an envelope has no id, as one line.
+    struct Refusal: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    static func address(_ bytes: [UInt8]) -> Result<Record, Refusal> {
+        do {
+            let draft = try RecordDraft(json: try JSONParser.parse(bytes), stripExportFields: true)
+            guard draft.clock != nil else {
+                return .failure(Refusal(message: "INVALID_CLOCK: the envelope has no clock, so it has no id yet"))
+            }
+            return .success(try draft.record())
+        } catch let error as JSONParseError {
+            return .failure(Refusal(message: "INVALID_JSON: \(error)"))
+        } catch {
+            return .failure(Refusal(message: "\(error)"))
+        }
+    }
+}
+
+extension Array where Element == Data.SubSequence {
+    /// A final newline ends the last line; it does not start an empty one.
+    fileprivate func dropLastIfEmpty() -> ArraySlice<Element> {
+        last?.isEmpty == true ? dropLast() : self[...]
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Runs the built `spl` binary in a scratch home with a scratch `HOME`,
+/// so end-to-end tests never touch a real home or its backups.
+struct SPLProcess {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// `spl` sits beside the test executable in the build folder.
+    static let binary: URL = {
+        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testExecutable.deletingLastPathComponent().appendingPathComponent("spl")
+    }()
+
+    /// The byte-exact vectors kept with the protocol module's tests.
+    static func vectorFile(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SyncropelKitTests/Resources/\(name).jsonl")
+    }
+
+    let scratch: URL
+    var home: URL { scratch.appendingPathComponent("home") }
+    var userHome: URL { scratch.appendingPathComponent("user") }
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("spl-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: userHome, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    var environment: [String: String] {
+        [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": userHome.path,
+            "SYNCROPEL_HOME": home.path,
+            "USER": "tester",
+        ]
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], stdin: Data = Data(), extraEnvironment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = environment.merging(extraEnvironment) { $1 }
+        let input = Pipe()
+        let output = Pipe()
+        let error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // Feed stdin and drain both pipes concurrently so large outputs cannot deadlock.
+        let writer = Thread {
+            input.fileHandleForWriting.write(stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let errorData = LockedData()
+        let errorReader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
+        errorReader.start()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errorData.isSet { usleep(1000) }
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errorData.value, as: UTF8.self))
+    }
+}
+
+/// A Data box filled by one thread and read by another.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+
+    func set(_ value: Data) { lock.withLock { data = value } }
+    var isSet: Bool { lock.withLock { data != nil } }
+    var value: Data { lock.withLock { data ?? Data() } }
+}
