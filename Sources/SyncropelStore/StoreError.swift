@@ -39,7 +39,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sqlite(let path, let message):
             return "store \(path) failed: \(message)"
         case .damagedRecord(let path, let sequence, let reason):
-            return "store \(path) has a damaged record at sequence \(sequence): \(reason); run 'spl doctor'"
+            return "store \(path) has a damaged record at sequence \(sequence): \(reason); the file was changed outside spl, restore it from a backup"
         case .backupFailed(let destination, let reason):
             return "backup to \(destination) failed: \(reason)"
         case .fileSystem(let path, let operation, let reason):

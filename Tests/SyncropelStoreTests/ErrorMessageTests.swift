@@ -16,7 +16,7 @@ import Testing
         (.sqlite(path: path, sqliteMessage: "disk I/O error (SQLite error 10)"),
          "store /home/ana/.syncro/hub.db failed: disk I/O error (SQLite error 10)"),
         (.damagedRecord(path: path, sequence: 7, reason: "stored canonical bytes are not an object"),
-         "store /home/ana/.syncro/hub.db has a damaged record at sequence 7: stored canonical bytes are not an object; run 'spl doctor'"),
+         "store /home/ana/.syncro/hub.db has a damaged record at sequence 7: stored canonical bytes are not an object; the file was changed outside spl, restore it from a backup"),
         (.backupFailed(destination: "/b/hub.db.bak", reason: "database or disk is full (SQLite error 13)"),
          "backup to /b/hub.db.bak failed: database or disk is full (SQLite error 13)"),
         (.fileSystem(path: "/run/stamp", operation: "write", reason: "Permission denied"),

@@ -78,6 +78,26 @@ import Testing
             == "record \(target.id) (sequence 8): column actor holds \"did:example:mallo\", canonical bytes say \"did:example:alice\"")
     }
 
+    @Test func aTextChangedInEveryColumnAndIndexThatHoldsItIsNamed() async throws {
+        let fixture = StoreFixture()
+        let written = try await fixture.makeStoreFile(count: 20)
+        // A careful tamperer edits the thread name everywhere: the row's column, both
+        // indexes, the thread summary and the canonical text. Only the hash can tell.
+        var bytes = try fixture.bytes(fixture.storePath)
+        let old = Array("th_fixture".utf8)
+        let new = Array("th_fixturX".utf8)
+        var replaced = 0
+        while let range = bytes.firstRange(of: old) {
+            bytes.replaceSubrange(range, with: new)
+            replaced += 1
+        }
+        #expect(replaced > 20)
+        try fixture.write(bytes, to: fixture.storePath)
+        let report = try ContentAddressSweep.run(file: fixture.storePath)
+        #expect(report.recordsChecked == 20)
+        #expect(Set(report.badRecords.map(\.storedID)) == Set(written.map(\.id.hex)))
+    }
+
     @Test func aSignatureThatNoLongerVerifiesIsReportedApart() async throws {
         let fixture = StoreFixture()
         let store = try fixture.openStore()
