@@ -437,7 +437,7 @@ private struct Parser {
         position += 2
     }
 
-    /// Reads `\uXXXX` at `position` and returns the code unit.
+    /// Reads the four hex digits of a `\u` escape at `position` and returns the code unit.
     mutating func readUnicodeEscape() throws(JSONParseError) -> UInt16 {
         let escapeStart = position
         var unit: UInt16 = 0
