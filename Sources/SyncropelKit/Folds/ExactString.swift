@@ -11,7 +11,7 @@ struct ExactString: Sendable, Hashable, Comparable, Codable, CustomStringConvert
     }
 
     static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.value.utf8.elementsEqual(rhs.value.utf8)
+        lhs.value.codePointCompare(rhs.value) == 0
     }
 
     func hash(into hasher: inout Hasher) {
@@ -20,7 +20,7 @@ struct ExactString: Sendable, Hashable, Comparable, Codable, CustomStringConvert
 
     /// Code point order, the order canonical JSON sorts keys in.
     static func < (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+        lhs.value.codePointCompare(rhs.value) < 0
     }
 
     init(from decoder: any Decoder) throws {

@@ -87,14 +87,14 @@ public enum CanonicalJSON {
     }
 
     private static func isStrictlySorted(_ members: [JSONObject.Member]) -> Bool {
-        members.indices.dropFirst().allSatisfy { JSONObject.compareKeys(members[$0 - 1].key, members[$0].key) < 0 }
+        members.indices.dropFirst().allSatisfy { members[$0 - 1].key.codePointCompare(members[$0].key) < 0 }
     }
 
     /// Member indices in code point order of their keys; refuses a repeated key.
     private static func sortedIndices(of members: [JSONObject.Member]) throws(CanonicalJSONError) -> [Int] {
-        let order = members.indices.sorted { JSONObject.compareKeys(members[$0].key, members[$1].key) < 0 }
+        let order = members.indices.sorted { members[$0].key.codePointCompare(members[$1].key) < 0 }
         for position in order.indices.dropFirst()
-        where JSONObject.compareKeys(members[order[position - 1]].key, members[order[position]].key) == 0 {
+        where members[order[position - 1]].key.codePointCompare(members[order[position]].key) == 0 {
             throw CanonicalJSONError(reason: .duplicateKey(members[order[position]].key))
         }
         return order

@@ -318,7 +318,7 @@ private struct Parser {
     /// Byte-for-byte key comparison: a linear scan for small objects, a set once they grow.
     func isDuplicate(_ key: String, in members: [JSONObject.Member], keySet: inout Set<KeyBytes>) -> Bool {
         if members.count < Self.linearKeyCheckLimit {
-            return members.contains { JSONObject.compareKeys($0.key, key) == 0 }
+            return members.contains { $0.key.codePointCompare(key) == 0 }
         }
         if keySet.isEmpty {
             keySet = Set(members.map { KeyBytes(key: $0.key) })
@@ -559,7 +559,7 @@ private struct KeyBytes: Hashable {
     let key: String
 
     static func == (lhs: KeyBytes, rhs: KeyBytes) -> Bool {
-        JSONObject.compareKeys(lhs.key, rhs.key) == 0
+        lhs.key.codePointCompare(rhs.key) == 0
     }
 
     func hash(into hasher: inout Hasher) {

@@ -75,9 +75,9 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The value of `key`, compared byte for byte.
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key.utf8.elementsEqual(key.utf8) })?.value }
+        get { members.first(where: { $0.key.codePointCompare(key) == 0 })?.value }
         set {
-            let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) })
+            let index = members.firstIndex(where: { $0.key.codePointCompare(key) == 0 })
             switch (index, newValue) {
             case let (i?, value?): members[i].value = value
             case let (i?, nil): members.remove(at: i)
@@ -149,14 +149,15 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(floatLiteral value: Double) { self = .double(value) }
 }
 
-extension JSONObject {
-    /// Orders keys by their UTF-8 bytes, which is Unicode code point order
-    /// (U+FF01 before U+1F600, unlike UTF-16 order). Swift's `<` and `==` on
-    /// `String` treat canonically equivalent keys as equal, which keys must not.
+extension String {
+    /// Compares by UTF-8 bytes, which is Unicode code point order (U+FF01
+    /// before U+1F600, unlike UTF-16 order). Swift's `<` and `==` on `String`
+    /// treat canonically equivalent text as equal; the protocol hashes bytes and
+    /// never normalises, so keys, actors and names compare with this instead.
     /// Negative, zero or positive, like `memcmp`.
-    static func compareKeys(_ lhs: String, _ rhs: String) -> Int {
-        var lhs = lhs
-        var rhs = rhs
+    func codePointCompare(_ other: String) -> Int {
+        var lhs = self
+        var rhs = other
         return lhs.withUTF8 { left in
             rhs.withUTF8 { right in
                 for index in 0..<min(left.count, right.count) where left[index] != right[index] {
