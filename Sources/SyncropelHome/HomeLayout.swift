@@ -45,12 +45,12 @@ public struct HomeLayout: Sendable, Equatable {
 
     public var runDirectory: String { path("run") }
     /// Held with flock by the running daemon; never deleted, so every process locks the same inode.
+    /// It holds the owner's pid while held, and the clean-shutdown stamp of the store after a
+    /// clean stop, so a stopped home's run/ holds this one file.
     public var lockFile: String { path("run/spl.lock") }
     public var pidFile: String { path("run/spl.pid") }
     public var runInfoFile: String { path("run/spl.json") }
     public var socketFile: String { path("run/spl.sock") }
-    /// Written at a clean shutdown; its absence or mismatch makes the next start run `quick_check`.
-    public var cleanShutdownStampFile: String { path("run/clean-shutdown") }
 
     public var logsDirectory: String { path("logs") }
     public var logFile: String { path("logs/spl.log") }

@@ -74,9 +74,20 @@ public final class HomeLock: @unchecked Sendable {
 
     /// Drops the lock; later calls do nothing. The file stays.
     public func release() {
+        release(leaving: nil)
+    }
+
+    /// Replaces the pid in the lock file with `contents` (the clean-shutdown stamp), synced,
+    /// then drops the lock. Written through the held descriptor: the inode never changes.
+    public func release(leaving contents: [UInt8]?) {
         mutex.lock()
         defer { mutex.unlock() }
         guard descriptor >= 0 else { return }
+        if let contents, ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0,
+            PrivateFiles.writeAll(contents, to: descriptor) == nil
+        {
+            fsync(descriptor)
+        }
         close(descriptor)
         descriptor = -1
     }

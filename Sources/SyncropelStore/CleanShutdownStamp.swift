@@ -2,17 +2,18 @@ import Foundation
 
 /// What a store file looked like when the daemon last closed it cleanly.
 ///
-/// Written beside the store at clean shutdown; at the next start, a file that
+/// The daemon leaves it in run/spl.lock when it stops cleanly (the lock file is
+/// the one file in run/ that outlives a daemon); at the next start, a file that
 /// still matches it (size, modification time, SQLite's change counter) skips
 /// the slow `PRAGMA quick_check`. Anything else — no stamp, a different file,
-/// WAL content left by a crash — asks for the full check.
+/// WAL content left by a crash — asks for the full check. Taking the lock
+/// overwrites the stamp with the new owner's pid, so a crash never leaves one.
 ///
 /// ```swift
 /// // shutdown, after the store is closed:
-/// try CleanShutdownStamp(storePath: db).write(to: stampPath)
-/// // start-up:
-/// let full = CleanShutdownStamp.isFullCheckNeeded(storePath: db, stampPath: stampPath)
-/// CleanShutdownStamp.remove(at: stampPath)  // a crash before the next clean shutdown must not match
+/// lock.release(leaving: try CleanShutdownStamp(storePath: db).encoded)
+/// // start-up, before taking the lock:
+/// let full = CleanShutdownStamp.isFullCheckNeeded(storePath: db, stamp: .load(from: lockFile))
 /// ```
 public struct CleanShutdownStamp: Codable, Sendable, Equatable {
     public let size: Int64
@@ -32,31 +33,21 @@ public struct CleanShutdownStamp: Codable, Sendable, Equatable {
         changeCounter = Self.changeCounter(storePath)
     }
 
-    /// The stamp at `path`, or nil when there is none or it cannot be read.
+    /// The stamp at `path`, or nil when there is none or the file holds something else (a pid).
     public static func load(from path: String) -> CleanShutdownStamp? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(CleanShutdownStamp.self, from: data)
     }
 
-    /// Writes the stamp atomically, mode 0600.
-    public func write(to path: String) throws(StoreError) {
-        do {
-            let data = try JSONEncoder().encode(self)
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw StoreError.fileSystem(path: path, operation: "write", reason: error.localizedDescription)
-        }
-        try DurableFile.setMode(path, 0o600)
+    /// The stamp as one line of JSON.
+    public var encoded: [UInt8] {
+        // Integers only: encoding cannot fail.
+        Array(try! JSONEncoder().encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    public static func remove(at path: String) {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// True unless the store is exactly as the stamp at `stampPath` recorded it
-    /// and no WAL content waits beside it.
-    public static func isFullCheckNeeded(storePath: String, stampPath: String) -> Bool {
-        guard let stamp = load(from: stampPath), let current = try? CleanShutdownStamp(storePath: storePath) else {
+    /// True unless the store is exactly as `stamp` recorded it and no WAL content waits beside it.
+    public static func isFullCheckNeeded(storePath: String, stamp: CleanShutdownStamp?) -> Bool {
+        guard let stamp, let current = try? CleanShutdownStamp(storePath: storePath) else {
             return true
         }
         let walSize = (try? DurableFile.status(storePath + "-wal"))??.st_size ?? 0

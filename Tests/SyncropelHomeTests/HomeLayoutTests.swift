@@ -48,7 +48,6 @@ import Testing
         #expect(home.pidFile == "/h/run/spl.pid")
         #expect(home.runInfoFile == "/h/run/spl.json")
         #expect(home.socketFile == "/h/run/spl.sock")
-        #expect(home.cleanShutdownStampFile == "/h/run/clean-shutdown")
         #expect(home.logFile == "/h/logs/spl.log")
         #expect(home.stderrLogFile == "/h/logs/spl.stderr.log")
     }

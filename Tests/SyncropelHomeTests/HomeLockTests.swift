@@ -26,6 +26,21 @@ import Testing
         lock.release()
     }
 
+    @Test func releaseLeavingContentsReplacesThePidOnTheSameInode() throws {
+        let scratch = ScratchFolder()
+        let home = scratch.home
+        let lock = try HomeLock.acquire(home)
+        var before = stat()
+        stat(home.lockFile, &before)
+        lock.release(leaving: Array("{\"size\":1}\n".utf8))
+        #expect(try scratch.read(home.lockFile) == "{\"size\":1}\n")
+        var after = stat()
+        stat(home.lockFile, &after)
+        #expect(after.st_ino == before.st_ino)
+        #expect(!HomeLock.isHeld(home))
+        #expect(HomeLock.ownerPID(home) == nil, "a stamp is not a pid")
+    }
+
     @Test func releaseFreesTheLockAndKeepsTheFile() throws {
         let scratch = ScratchFolder()
         let home = scratch.home
