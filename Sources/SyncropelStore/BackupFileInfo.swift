@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+
+/// What a backup file holds, read without changing it or creating any file beside it.
+///
+/// The startup backup compares it with the store to skip an unchanged copy;
+/// `spl status` and `spl backup list` show it.
+///
+/// ```swift
+/// if let info = try BackupFileInfo.read(folder + "/hub.db.bak") {
+///     print("Backup: \(info.path) (\(info.recordCount) records)")
+/// }
+/// ```
+public struct BackupFileInfo: Sendable, Equatable {
+    public let path: String
+    public let bytes: Int64
+    public let recordCount: Int64
+    /// 0 for a backup of an empty store.
+    public let highestSequence: Int64
+    public let modifiedAt: Date
+
+    public init(path: String, bytes: Int64, recordCount: Int64, highestSequence: Int64, modifiedAt: Date) {
+        self.path = path
+        self.bytes = bytes
+        self.recordCount = recordCount
+        self.highestSequence = highestSequence
+        self.modifiedAt = modifiedAt
+    }
+
+    /// The backup at `path`, or nil when there is no file; throws when the file is not a readable store.
+    public static func read(_ path: String) throws(StoreError) -> BackupFileInfo? {
+        guard let status = try DurableFile.status(path) else { return nil }
+        do {
+            let database = try ReadOnlyStoreFile.open(path)
+            defer { try? database.close() }
+            let row = try database.read { db in
+                try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(sequence), 0) FROM records")!
+            }
+            let modified = status.st_mtim
+            return BackupFileInfo(
+                path: path, bytes: Int64(status.st_size), recordCount: try row.decode(Int64.self, atIndex: 0),
+                highestSequence: try row.decode(Int64.self, atIndex: 1),
+                modifiedAt: Date(timeIntervalSince1970: Double(modified.tv_sec) + Double(modified.tv_nsec) / 1e9))
+        } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+}
