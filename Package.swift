@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // Already a dependency of Hummingbird; named for NIOCore's ByteBuffer and SocketAddress.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure protocol: JSON, canonical form, records, identities, folds. No I/O.
@@ -33,10 +35,23 @@ let package = Package(
             name: "SyncropelStore",
             dependencies: ["SyncropelKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // posix_spawn extensions (setsid, closefrom, chdir) that Swift's Glibc module does not export.
+        .target(name: "CSpawn"),
+        // The daemon: start-up sequence, HTTP routes, derived state, logs, process control.
+        .target(
+            name: "SyncropelServer",
+            dependencies: [
+                "SyncropelKit", "SyncropelHome", "SyncropelStore", "CSpawn",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "spl",
             dependencies: [
-                "SyncropelKit", "SyncropelHome", "SyncropelStore",
+                "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -49,6 +64,7 @@ let package = Package(
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome"]),
         .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore"]),
+        .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer"]),
         .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
