@@ -1,0 +1,33 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of both listeners; it knows which one a request came through.
+///
+/// Requests on run/spl.sock come from the local operator (the socket's folder is 0700):
+/// they may write the reserved threads (rule 3.3.6) and have their records signed by the
+/// instance key. Requests over TCP may not, until TCP clients authenticate (SPEC 10).
+public struct InstanceRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let viaUnixSocket: Bool
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        if case .unixDomainSocket = source.channel.localAddress {
+            viaUnixSocket = true
+        } else {
+            viaUnixSocket = false
+        }
+    }
+
+    /// Batches may carry 8 MiB; single records are held to 2 MiB after parsing (SPEC 11).
+    public var maxUploadSize: Int { RequestLimits.maxBatchBytes }
+}
+
+/// Request size limits of SPEC 11.
+enum RequestLimits {
+    static let maxSingleBytes = 2 << 20
+    static let maxBatchBytes = 8 << 20
+    static let maxBatchRecords = 1000
+    static let maxPageSize = 1000
+    static let defaultPageSize = 100
+}

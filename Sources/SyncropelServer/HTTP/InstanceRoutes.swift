@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import SyncropelHome
+import SyncropelKit
+import SyncropelStore
+
+/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`, `/v1/admin/backup`.
+struct InstanceRoutes {
+    let gate: InstanceGate
+
+    func register(on router: Router<InstanceRequestContext>) {
+        router.get("/health") { _, _ in try await health() }
+        router.get("/v1/identity") { _, _ in try identity() }
+        router.get("/v1/trust") { _, _ in try await trust() }
+        router.get("/v1/config/rules") { request, _ in
+            try await rules(all: request.uri.queryParameters["all"] == "true")
+        }
+        router.get("/v1/config") { _, _ in try await config() }
+        router.post("/v1/admin/backup") { _, _ in try await backup() }
+    }
+
+    private func health() async throws -> Response {
+        guard let instance = gate.instance else {
+            return JSONResponse.make(["status": "starting", "phase": .string(gate.phase)], status: .serviceUnavailable)
+        }
+        let counts = try await instance.store.counts()
+        let backup = instance.startupBackup
+        return JSONResponse.make([
+            "status": "ok", "version": .string(instance.version), "instance_did": .string(instance.instanceDID),
+            "records": .int(counts.records), "threads": .int(counts.threads), "store": .string(instance.store.url),
+            "uptime_secs": .int(Int64(Date().timeIntervalSince(instance.startedAt))),
+            "started_at": .string(ISO8601.string(instance.startedAt)), "pid": .int(Int64(getpid())),
+            "bind": .string(instance.bind), "home": .string(instance.home.root),
+            "socket": .string(instance.home.socketFile),
+            "backup": [
+                "path": backup.path.map(JSONValue.string) ?? .null, "status": .string(backup.status.rawValue),
+                "written_at": backup.writtenAt.map { .string(ISO8601.string($0)) } ?? .null,
+                "records": backup.records.map(JSONValue.int) ?? .null,
+                "error": backup.error.map(JSONValue.string) ?? .null,
+                "warning": backup.warning.map(JSONValue.string) ?? .null,
+            ],
+        ])
+    }
+
+    private func identity() throws -> Response {
+        let instance = try gate.readyInstance()
+        return JSONResponse.make([
+            "object": "identity", "did": .string(instance.identity.didKey.description),
+            "instance_did": .string(instance.instanceDID), "actor": .string(instance.config.identity.actor),
+        ])
+    }
+
+    private func trust() async throws -> Response {
+        let instance = try gate.readyInstance()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let rows: [JSONValue] = try await instance.derived.trustScores(now: now).map { row in
+            [
+                "actor": .string(row.subject), "domain": .string(row.domain), "successes": .int(row.successes),
+                "total": .int(row.trials), "raw": .double(row.raw), "trust": .double(row.trust),
+            ]
+        }
+        return JSONResponse.list(rows)
+    }
+
+    /// Routing rules by descending priority then name; `all` lists every kind by kind, then name.
+    private func rules(all: Bool) async throws -> Response {
+        let instance = try gate.readyInstance()
+        let config = try await instance.derived.engineConfig()
+        let rules: [ConfigRule]
+        if all {
+            rules = config.rules
+        } else {
+            let live = config.rules(ofKind: RoutingRule.kind)
+            rules = config.routingRules.compactMap { rule in live.first { $0.name == rule.name } }
+        }
+        return JSONResponse.list(rules.map { rule in
+            ["kind": .string(rule.kind), "name": .string(rule.name), "record": .string(rule.recordID.hex), "body": .object(rule.body)]
+        })
+    }
+
+    /// The effective configuration: config.toml as loaded, and what config records set.
+    private func config() async throws -> Response {
+        let instance = try gate.readyInstance()
+        let fold = try await instance.derived.engineConfig()
+        let file = instance.config
+        var counts: [JSONObject.Member] = []
+        for kind in ConfigFold.ruleKinds.sorted() {
+            counts.append(.init(key: kind, value: .int(fold.rules(ofKind: kind).count)))
+        }
+        return JSONResponse.make([
+            "object": "config",
+            "file": [
+                "path": .string(instance.home.configFile),
+                "identity": ["actor": .string(file.identity.actor), "did": file.identity.did.map(JSONValue.string) ?? .null],
+                "server": ["host": .string(file.server.host), "port": .int(file.server.port)],
+                "store": ["url": file.store.url.map(JSONValue.string) ?? .null, "durability": .string(file.store.durability.rawValue)],
+                "backup": [
+                    "root": .string(instance.backupRoot.path), "retention_days": .int(file.backup.retentionDays),
+                    "daily_at": .string(file.backup.dailyAt.description), "auto": .bool(file.backup.auto),
+                ],
+            ],
+            "settings": .array(fold.settings.map { ["topic": .string($0.topic), "record": .string($0.recordID.hex), "body": .object($0.body)] }),
+            "rule_counts": .object(JSONObject(counts)),
+            "ignored": .int(fold.ignored.count),
+        ])
+    }
+
+    /// A consistent backup taken while the daemon keeps serving (SPEC 8.2 `backup now`).
+    private func backup() async throws -> Response {
+        let instance = try gate.readyInstance()
+        let folder: String
+        do {
+            folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
+        } catch {
+            throw APIError(.internalServerError, "BACKUP_FAILED", "\(error)")
+        }
+        let destination = TimestampedBackupName.unusedPath(in: folder, at: Date())
+        let result: StoreBackupResult
+        do {
+            result = try await instance.store.backup(to: destination)
+        } catch {
+            throw APIError(.internalServerError, "BACKUP_FAILED", error.description)
+        }
+        return JSONResponse.make([
+            "object": "backup", "path": .string(result.path), "bytes": .int(result.bytes),
+            "records": .int(result.recordCount), "highest_sequence": .int(result.highestSequence),
+        ], status: .created)
+    }
+}
+
+/// ISO-8601 UTC with whole seconds, as every time in the API is written.
+enum ISO8601 {
+    static func string(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,40 @@
+import Hummingbird
+import NIOCore
+import SyncropelKit
+
+/// A request body read and parsed as JSON, with the checks of SPEC 7.1 and 11.
+struct JSONRequestBody {
+    let value: JSONValue
+    let byteCount: Int
+
+    /// Refuses a non-JSON content type (415), more than 8 MiB (413) and text that is not JSON (400).
+    static func read(_ request: Request, context: InstanceRequestContext) async throws -> JSONRequestBody {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) {
+            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json, not \(contentType)")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge
+        }
+        let value: JSONValue
+        do {
+            value = try buffer.withUnsafeReadableBytes { try JSONParser.parse($0) }
+        } catch let error as JSONParseError {
+            throw APIError(.badRequest, "INVALID_JSON", error.description)
+        }
+        guard case .object = value else {
+            throw APIError(.badRequest, "INVALID_JSON", "the body must be a JSON object")
+        }
+        return JSONRequestBody(value: value, byteCount: buffer.readableBytes)
+    }
+
+    private static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || mediaType.hasSuffix("+json")
+    }
+}

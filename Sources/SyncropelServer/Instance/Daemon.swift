@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SyncropelHome
+import SyncropelKit
+import SyncropelStore
+
+/// `spl serve --foreground`: the whole life of one daemon, from home bootstrap to clean stop (SPEC 5.2).
+///
+/// ```swift
+/// let code = await Daemon(home: home, options: options, environment: env, version: "0.1.0").run()
+/// exit(code)
+/// ```
+public struct Daemon: Sendable {
+    public let home: HomeLayout
+    public let options: ServeOptions
+    public let environment: [String: String]
+    public let version: String
+
+    public init(home: HomeLayout, options: ServeOptions, environment: [String: String], version: String) {
+        self.home = home
+        self.options = options
+        self.environment = environment
+        self.version = version
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns the exit code of SPEC 5.1. A start-up failure
+    /// is printed as `Error: <reason>` on stderr and logged as one ERROR line (target
+    /// `startup`, message `start failed: <reason>`); reasons name the file at fault.
+    public func run() async -> Int32 {
+        do {
+            try await serve()
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            Logger(label: "startup").error("start failed: \(error.description)")
+            return error.exitCode
+        }
+    }
+
+    private func serve() async throws(StartupError) {
+        let startedAt = Date()
+        var (config, identity, isNewHome) = try prepareHome()
+        let logger = try startLogging()
+        let host = options.host ?? config.server.host
+        let port = options.port ?? config.server.port
+        guard (1...65535).contains(port) else { throw .configuration("port \(port) is not a TCP port (1-65535)") }
+        let storePath = try resolveStorePath(config)
+        if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
+        if config.identity.did == nil { config.identity.did = identity.didKey.description }
+
+        // Read before the lock: taking it replaces the stamp with our pid, so a crash leaves none.
+        let stamp = CleanShutdownStamp.load(from: home.lockFile)
+        let lock: HomeLock
+        do {
+            lock = try HomeLock.acquire(home)
+        } catch {
+            if case .locked = error { throw .homeLocked(error.description) }
+            throw .other(error.description)
+        }
+        do {
+            try home.checkSocketPath()
+        } catch {
+            lock.release()
+            throw .configuration(error.description)
+        }
+        // Files a killed daemon left behind; the lock proves nobody else owns them.
+        try? home.removeRunFiles()
+
+        let runInfo = RunInfoWriter(home: home, host: host, port: port, version: version, startedAt: startedAt, logger: logger)
+        runInfo.write(phase: "binding")
+        let backupRoot: BackupRoot
+        do {
+            backupRoot = try BackupRoot.resolve(environment: environment, config: config)
+        } catch {
+            lock.release()
+            throw .configuration("\(error)")
+        }
+        let gate = InstanceGate()
+        let failure = StartupFailure()
+        let signal = BindSignal(listeners: 2)
+        let responder = InstanceRouter.make(gate: gate, version: version).buildResponder()
+        let bind = "\(host):\(port)"
+        let sequence = StartupSequence(
+            home: home, config: config, identity: identity, options: options, storePath: storePath,
+            backupRoot: backupRoot, cleanShutdownStamp: stamp, version: version, bind: bind, startedAt: startedAt,
+            logger: logger, reportPhase: { phase in
+                gate.setPhase(phase)
+                runInfo.write(phase: phase)
+            })
+        let instanceService = InstanceService(
+            sequence: sequence, gate: gate, signal: signal, failure: failure, runInfo: runInfo, lock: lock, logger: logger)
+        let serverLogger = Logger(label: "http")
+        let tcpListener = Listener(
+            responder: responder, address: .hostname(host, port: port), name: bind, signal: signal, failure: failure,
+            logger: serverLogger)
+        let socketListener = Listener(
+            responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
+            signal: signal, failure: failure, logger: serverLogger)
+        let services: [any Service] = [instanceService, tcpListener, socketListener]
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { service in
+                // A failed start shuts the listeners down gracefully: cancelling them leaves
+                // HTTP-server errors in the log that hide the one reason that matters.
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "lifecycle"))
+        // In-flight requests get 10 s (SPEC 5.2 shutdown), then they are cancelled.
+        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        do {
+            try await group.run()
+        } catch {
+            await instanceService.finishAfterFailure()
+            throw failure.error ?? (error as? StartupError) ?? .other("\(error)")
+        }
+        if let error = failure.error { throw error }
+    }
+
+    /// SPEC 5.2 step 1: a home without an identity is created; one with an identity is loaded.
+    private func prepareHome() throws(StartupError) -> (HomeConfig, SigningIdentity, isNew: Bool) {
+        do {
+            let isNew = !home.hasIdentity
+            try home.create()
+            var config = try HomeConfig.load(from: home.configFile, environment: environment)
+            guard isNew else { return (config, try KeyFiles.load(from: home), false) }
+            let identity = try KeyFiles.create(in: home)
+            config.identity.did = identity.didKey.description
+            try config.save(to: home.configFile)
+            return (config, identity, true)
+        } catch let error as HomeError {
+            throw .configuration(error.description)
+        } catch {
+            throw .configuration("\(error)")
+        }
+    }
+
+    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3).
+    private func startLogging() throws(StartupError) -> Logger {
+        do {
+            let level = try LogLevelSetting.level(from: environment)
+            let file = try RotatingLogFile(path: home.logFile)
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, file: file, logLevel: level) }
+        } catch {
+            throw .configuration("\(error)")
+        }
+        return Logger(label: "startup")
+    }
+
+    private func resolveStorePath(_ config: HomeConfig) throws(StartupError) -> String {
+        if let path = options.storePath { return HomeLayout(root: path).root }
+        guard let url = config.store.url else { return home.storeFile }
+        guard url.hasPrefix("sqlite://") else {
+            throw .configuration("[store] url \(url) is not supported; use sqlite://<path> in \(home.configFile)")
+        }
+        return HomeLayout(root: String(url.dropFirst("sqlite://".count))).root
+    }
+
+    /// SPEC 5.2 step 1: an identity without its store must not silently start empty.
+    private func refuseMissingStore(storePath: String, identity: SigningIdentity, config: HomeConfig) throws(StartupError) {
+        var info = stat()
+        let size: Int64? = stat(storePath, &info) == 0 ? Int64(info.st_size) : nil
+        if options.newStore {
+            guard (size ?? 0) == 0 else {
+                throw .configuration("--new-store starts an empty store, but \(storePath) already holds one; move it aside first")
+            }
+            return
+        }
+        guard (size ?? 0) == 0 else { return }
+        let problem = size == nil ? "is missing" : "is empty (0 bytes)"
+        let backupRoot = try? BackupRoot.resolve(environment: environment, config: config)
+        let newest = backupRoot.flatMap { NewestBackup.find(root: $0, did: identity.didKey) }
+        let restore = newest.map { "restore the newest backup with 'spl backup restore \($0)'" }
+            ?? "no backup was found under \(backupRoot?.path ?? "the backup root"); restore one with 'spl backup restore <file>'"
+        throw .store("store \(storePath) \(problem) but this home has an identity; \(restore), or start an empty store with 'spl serve --new-store'")
+    }
+}
+
+/// The newest backup of an instance: any `hub.db.bak*` or `hub.db.<stamp>` in its folder, or the legacy root file.
+enum NewestBackup {
+    static func find(root: BackupRoot, did: DIDKey) -> String? {
+        let folder = root.instanceFolder(for: did)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let candidates = names.filter { $0.hasPrefix("hub.db.") && !$0.hasPrefix(".") }.map { "\(folder)/\($0)" }
+            + [root.path + "/hub.db.bak"]
+        return candidates.compactMap { path -> (String, Date)? in
+            guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return nil }
+            return (path, date)
+        }.max { $0.1 < $1.1 }?.0
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import SyncropelKit
+import SyncropelStore
+
+/// Thread states, trust and engine configuration: the folds of SPEC 9, kept in memory.
+///
+/// Never authoritative: each fold carries the `sequence` watermark it covers,
+/// is persisted in the store at shutdown, and at the next start only the
+/// records after the watermark are folded. Reads call `catchUp()` first, so
+/// derived state follows live records without putting a fold on the ingest path.
+public actor DerivedState {
+    private static let names = (threads: "threads.v1", trust: "trust.v1", config: "config.v1")
+
+    private let store: any RecordStore
+    private let logger: Logger
+    public private(set) var threads = ThreadFold()
+    public private(set) var trust = TrustFold()
+    public private(set) var config = ConfigFold()
+
+    public init(store: any RecordStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Loads the persisted folds; a blob that does not decode is dropped and folded again from the start.
+    public func loadPersisted() async throws {
+        threads = try await load(Self.names.threads) ?? ThreadFold()
+        trust = try await load(Self.names.trust) ?? TrustFold()
+        config = try await load(Self.names.config) ?? ConfigFold()
+    }
+
+    /// Folds every record stored after the lowest watermark; returns how many were read.
+    @discardableResult
+    public func catchUp() async throws -> Int {
+        var after = min(threads.watermark, trust.watermark, config.watermark)
+        var folded = 0
+        while true {
+            let page = try await store.records(afterSequence: after, limit: 1000)
+            guard let last = page.last else { return folded }
+            let judgedActors = try await actorsOfJudgedRecords(in: page)
+            for stored in page {
+                threads.apply(stored)
+                trust.apply(stored) { judgedActors[$0] }
+                let ignoredBefore = config.ignored.count
+                config.apply(stored)
+                if config.ignored.count > ignoredBefore, let ignored = config.ignored.last {
+                    logger.warning("\(ignored)", metadata: ["record": "\(ignored.id)"])
+                }
+            }
+            folded += page.count
+            after = last.sequence
+        }
+    }
+
+    /// Writes the three folds with their watermarks into the store.
+    public func persist() async throws {
+        try await save(threads, name: Self.names.threads, watermark: threads.watermark)
+        try await save(trust, name: Self.names.trust, watermark: trust.watermark)
+        try await save(config, name: Self.names.config, watermark: config.watermark)
+    }
+
+    public func thread(_ id: String) async throws -> ThreadState? {
+        try await catchUp()
+        return threads.state(of: id)
+    }
+
+    public func threadStates() async throws -> ThreadFold {
+        try await catchUp()
+        return threads
+    }
+
+    public func trustScores(now: Int64) async throws -> [TrustRow] {
+        try await catchUp()
+        return trust.scores(now: now)
+    }
+
+    public func engineConfig() async throws -> ConfigFold {
+        try await catchUp()
+        return config
+    }
+
+    /// Trust verdicts may name their subject only as the record they judge; that
+    /// record may be older than the page, so its actor is looked up in the store.
+    private func actorsOfJudgedRecords(in page: [StoredRecord]) async throws -> [RecordID: String] {
+        var actors: [RecordID: String] = [:]
+        for stored in page where stored.record.act == .know {
+            guard let judged = stored.record.judgedBy, actors[judged] == nil else { continue }
+            if let actor = try await store.record(id: judged)?.record.actor {
+                actors[judged] = actor
+            }
+        }
+        return actors
+    }
+
+    private func load<Fold: Decodable>(_ name: String) async throws -> Fold? {
+        guard let blob = try await store.loadDerivedState(name: name) else { return nil }
+        do {
+            return try JSONDecoder().decode(Fold.self, from: Data(blob.bytes))
+        } catch {
+            logger.warning("persisted fold \(name) does not decode; folding from the start", metadata: ["error": "\(error)"])
+            try await store.dropDerivedState(name: name)
+            return nil
+        }
+    }
+
+    private func save<Fold: Encodable>(_ fold: Fold, name: String, watermark: Int64) async throws {
+        let bytes = try JSONEncoder().encode(fold)
+        try await store.saveDerivedState(DerivedStateBlob(name: name, watermark: watermark, bytes: Array(bytes)))
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SyncropelHome
+import SyncropelKit
+import SyncropelStore
+
+/// A started instance: what the routes read and write once start-up is done.
+public final class Instance: Sendable {
+    public let home: HomeLayout
+    public let config: HomeConfig
+    public let identity: SigningIdentity
+    public let store: SQLiteRecordStore
+    public let derived: DerivedState
+    public let backupRoot: BackupRoot
+    public let startupBackup: StartupBackupReport
+    public let version: String
+    public let startedAt: Date
+    /// `127.0.0.1:9100`, as `/health` and the banner show it.
+    public let bind: String
+
+    public init(
+        home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: SQLiteRecordStore,
+        derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
+        startedAt: Date, bind: String
+    ) {
+        self.home = home
+        self.config = config
+        self.identity = identity
+        self.store = store
+        self.derived = derived
+        self.backupRoot = backupRoot
+        self.startupBackup = startupBackup
+        self.version = version
+        self.startedAt = startedAt
+        self.bind = bind
+    }
+
+    public var instanceDID: String { identity.didKey.instanceDID }
+}
+
+/// What the startup backup did, as `/health.backup` and `spl status` report it.
+public struct StartupBackupReport: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case written, unchanged, failed, none
+    }
+
+    public let status: Status
+    /// The `hub.db.bak` the start wrote or kept; nil when none exists (`--memory`).
+    public let path: String?
+    public let writtenAt: Date?
+    public let records: Int64?
+    public let error: String?
+    /// `WARNING: store has N records, backup hub.db.bak.K has M`, when the store shrank.
+    public let warning: String?
+
+    public init(status: Status, path: String?, writtenAt: Date?, records: Int64?, error: String?, warning: String? = nil) {
+        self.status = status
+        self.path = path
+        self.writtenAt = writtenAt
+        self.records = records
+        self.error = error
+        self.warning = warning
+    }
+
+    /// What the banner shows after the path: `written`, `unchanged`, `FAILED: <reason>`.
+    public var bannerText: String {
+        switch status {
+        case .written: "written"
+        case .unchanged: "unchanged"
+        case .failed: "FAILED: \(error ?? "unknown")"
+        case .none: "none (in-memory store)"
+        }
+    }
+
+    public static let none = StartupBackupReport(status: .none, path: nil, writtenAt: nil, records: nil, error: nil)
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import SyncropelHome
+import SyncropelKit
+import SyncropelStore
+import Synchronization
+
+/// Steps 4 to 8 of SPEC 5.2, run once both listeners are bound: check the store,
+/// back it up, open it, fold derived state, write the bootstrap LEARN.
+struct StartupSequence {
+    let home: HomeLayout
+    let config: HomeConfig
+    let identity: SigningIdentity
+    let options: ServeOptions
+    let storePath: String
+    let backupRoot: BackupRoot
+    /// The clean-shutdown stamp the previous daemon left in run/spl.lock, read before the lock was taken.
+    let cleanShutdownStamp: CleanShutdownStamp?
+    let version: String
+    let bind: String
+    let startedAt: Date
+    let logger: Logger
+    let reportPhase: @Sendable (String) -> Void
+
+    func run() async throws(StartupError) -> Instance {
+        reportPhase("checking")
+        let isExistingFile = !options.memory && ((try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0) > 0
+        if isExistingFile { try checkStore() }
+        let store = try openStore()
+        do {
+            if let storeDID = try await store.metadata().instanceDID, storeDID != identity.didKey.instanceDID {
+                logger.warning("store \(storePath) was created by \(storeDID), not by this home's \(identity.didKey.instanceDID)")
+            }
+        } catch {
+            throw .store("store \(storePath) cannot be read: \(error)")
+        }
+        let backup = await startupBackup(store)
+        let derived = DerivedState(store: store, logger: Logger(label: "fold"))
+        try await fold(derived)
+        try await writeBootstrapLearn(store)
+        return Instance(
+            home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
+            startupBackup: backup, version: version, startedAt: startedAt, bind: bind)
+    }
+
+    /// Header, schema and `records` always; `quick_check` unless the file is as the last clean stop left it.
+    private func checkStore() throws(StartupError) {
+        let fullCheck = CleanShutdownStamp.isFullCheckNeeded(storePath: storePath, stamp: cleanShutdownStamp)
+        let started = ContinuousClock.now
+        do {
+            let report = try StoreHealthCheck(path: storePath).run(quickCheck: fullCheck)
+            logger.info(
+                "store checked: \(report.recordCount) records, schema \(report.schemaVersion)\(fullCheck ? ", quick_check passed" : ", clean shutdown: quick_check skipped") in \(milliseconds(since: started)) ms",
+                metadata: ["path": "\(storePath)"])
+        } catch {
+            throw .store(error.description)
+        }
+    }
+
+    private func openStore() throws(StartupError) -> SQLiteRecordStore {
+        let storeOptions = SQLiteRecordStore.Options(
+            createdByVersion: version, instanceDID: identity.didKey.instanceDID,
+            durability: config.store.durability == .full ? .full : .normal)
+        do {
+            return options.memory ? try .inMemory(options: storeOptions) : try SQLiteRecordStore(path: storePath, options: storeOptions)
+        } catch {
+            throw .store(error.description)
+        }
+    }
+
+    /// SPEC 8.1. A failed backup is reported, never fatal.
+    private func startupBackup(_ store: SQLiteRecordStore) async -> StartupBackupReport {
+        guard !options.memory else { return .none }
+        reportPhase("backup 0%")
+        let folder: String
+        do {
+            folder = try backupRoot.createInstanceFolder(for: identity.didKey)
+        } catch {
+            logger.error("startup backup failed: \(error)", metadata: ["path": "\(backupRoot.path)"])
+            return StartupBackupReport(status: .failed, path: backupRoot.path, writtenAt: nil, records: nil, error: "\(error)")
+        }
+        let backup = StartupBackup(folder: folder)
+        let storeBytes = fileSize(storePath) + fileSize(storePath + "-wal")
+        let lastPercent = LastPercent()
+        let outcome = await backup.run(store: store, storeBytes: storeBytes) { fraction in
+            let percent = Int(fraction * 100)
+            if lastPercent.advance(to: percent) { reportPhase("backup \(percent)%") }
+        }
+        let path = backup.generationPath(0)
+        switch outcome {
+        case .written(let result, let warning):
+            logger.info("startup backup written: \(result.recordCount) records, \(result.bytes) bytes", metadata: ["path": "\(path)"])
+            if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
+            return StartupBackupReport(status: .written, path: path, writtenAt: Date(), records: result.recordCount, error: nil, warning: warning)
+        case .unchanged(let info):
+            logger.info("startup backup unchanged: \(info.recordCount) records", metadata: ["path": "\(path)"])
+            return StartupBackupReport(status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil)
+        case .failed(_, let reason):
+            logger.error("startup backup failed: \(reason)", metadata: ["path": "\(path)"])
+            let previous = try? BackupFileInfo.read(path)
+            return StartupBackupReport(
+                status: .failed, path: path, writtenAt: previous?.modifiedAt, records: previous?.recordCount, error: reason)
+        }
+    }
+
+    private func fold(_ derived: DerivedState) async throws(StartupError) {
+        reportPhase("folding")
+        let started = ContinuousClock.now
+        do {
+            try await derived.loadPersisted()
+            let folded = try await derived.catchUp()
+            let threads = await derived.threads.threadCount
+            let rules = await derived.config.rules.count
+            logger.info("derived state ready: \(folded) records folded, \(threads) threads, \(rules) engine rules in \(milliseconds(since: started)) ms")
+        } catch {
+            throw .store("store \(storePath) could not be folded: \(error)")
+        }
+    }
+
+    /// SPEC 5.2 step 8: a new store says who made it.
+    private func writeBootstrapLearn(_ store: SQLiteRecordStore) async throws(StartupError) {
+        do {
+            guard try await store.counts().records == 0 else { return }
+            let body = JSONObject([
+                "topic": "instance_bootstrap", "instance_did": .string(identity.didKey.instanceDID),
+                "version": .string(version),
+            ])
+            let draft = RecordDraft(
+                act: .learn, actor: "did:sync:system:engine", body: body, thread: RecordRules.engineConfigThread)
+            let result = try await store.ingest(draft, signingWith: identity)
+            logger.info("bootstrap LEARN written", metadata: ["record": "\(result.stored.id)", "thread": "\(RecordRules.engineConfigThread)"])
+        } catch {
+            throw .other("the bootstrap record could not be written: \(error)")
+        }
+    }
+
+    private func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    private func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// Reports a progress percentage only when it moves, from the backup's progress callback.
+private final class LastPercent: Sendable {
+    private let value = Mutex(-1)
+
+    func advance(to percent: Int) -> Bool {
+        value.withLock { last in
+            guard percent > last else { return false }
+            last = percent
+            return true
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Logging
+import SyncropelKit
+import SyncropelStore
+import Testing
+
+@testable import SyncropelServer
+
+/// The daemon's folds: they follow live records, survive a restart through the
+/// persisted watermark, and equal a fold from scratch.
+@Suite struct DerivedStateTests {
+    static let judge = "did:sync:user:judge"
+    static let worker = "did:sync:user:worker"
+
+    private func store() throws -> SQLiteRecordStore {
+        try SQLiteRecordStore.inMemory(options: .init(createdByVersion: "test"))
+    }
+
+    private func know(_ thread: String, clock: Int64, actor: String = judge, body: JSONObject) -> RecordDraft {
+        RecordDraft(act: .know, actor: actor, body: body, clock: clock, thread: thread)
+    }
+
+    @Test func readsFollowRecordsWrittenAfterStart() async throws {
+        let store = try store()
+        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        #expect(try await derived.thread("th_a") == nil)
+        let intend = try await store.ingest(
+            RecordDraft(act: .intend, actor: Self.worker, body: JSONObject(["goal": "g"]), clock: 1, thread: "th_a"), signingWith: nil)
+        #expect(try await derived.thread("th_a")?.status == .open)
+        _ = try await store.ingest(
+            know("th_a", clock: 2, actor: Self.worker, body: JSONObject(["fulfills": .string(intend.stored.id.hex)])), signingWith: nil)
+        #expect(try await derived.thread("th_a")?.status == .closed)
+        #expect(try await derived.thread("th_a")?.recordCount == 2)
+    }
+
+    @Test func trustResolvesAJudgedRecordOlderThanThePage() async throws {
+        let store = try store()
+        let work = try await store.ingest(
+            RecordDraft(act: .do, actor: Self.worker, body: JSONObject(["text": "work"]), clock: 1, thread: "th_w"), signingWith: nil)
+        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        try await derived.catchUp()
+        _ = try await store.ingest(
+            RecordDraft(
+                act: .know, actor: Self.judge, body: JSONObject(["verdict": "accept"]), clock: 2, thread: "th_w",
+                judgedBy: work.stored.id),
+            signingWith: nil)
+        let rows = try await derived.trustScores(now: 0)
+        #expect(rows.map(\.subject) == [Self.worker])
+        #expect(rows.first?.successes == 1)
+    }
+
+    @Test func persistedFoldsResumeFromTheirWatermark() async throws {
+        let store = try store()
+        for clock in 1...5 as ClosedRange<Int64> {
+            _ = try await store.ingest(
+                know("th_t", clock: clock, body: JSONObject(["verdict": clock == 3 ? "reject" : "accept", "subject": .string(Self.worker)])),
+                signingWith: nil)
+        }
+        let first = DerivedState(store: store, logger: Logger(label: "test"))
+        #expect(try await first.catchUp() == 5)
+        try await first.persist()
+        _ = try await store.ingest(
+            RecordDraft(
+                act: .learn, actor: "did:sync:user:op",
+                body: JSONObject(["kind": "core.routing_rule.v1", "name": "r", "target": "did:sync:agent:a"]), clock: 1,
+                thread: "th_engine_config"),
+            signingWith: nil)
+
+        let resumed = DerivedState(store: store, logger: Logger(label: "test"))
+        try await resumed.loadPersisted()
+        #expect(try await resumed.catchUp() == 1, "only the record after the watermark is folded")
+        let scratch = DerivedState(store: store, logger: Logger(label: "test"))
+        #expect(try await scratch.catchUp() == 6)
+        #expect(await resumed.threads == scratch.threads)
+        #expect(await resumed.trust == scratch.trust)
+        #expect(await resumed.config == scratch.config)
+        #expect(try await resumed.engineConfig().routingRules.map(\.name) == ["r"])
+    }
+
+    @Test func anUndecodableBlobIsDroppedAndFoldedAgain() async throws {
+        let store = try store()
+        _ = try await store.ingest(know("th_x", clock: 1, body: JSONObject(["text": "t"])), signingWith: nil)
+        try await store.saveDerivedState(DerivedStateBlob(name: "threads.v1", watermark: 1, bytes: Array("not json".utf8)))
+        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        try await derived.loadPersisted()
+        #expect(try await store.loadDerivedState(name: "threads.v1") == nil)
+        #expect(try await derived.thread("th_x")?.recordCount == 1)
+    }
+}
+
+@Suite struct APIErrorTests {
+    @Test func recordErrorsMapToTheStatusesOfSpec11() {
+        #expect(APIError(RecordError(.duplicateClock, field: "clock", "taken")).status == .conflict)
+        #expect(APIError(RecordError(.badSignature, field: "sig", "bad")).status.code == 422)
+        let invalid = APIError(RecordError(.invalidClock, field: "records[3].clock", "negative"))
+        #expect(invalid.status == .badRequest)
+        #expect(invalid.jsonValue.serialized() == #"{"object":"error","code":"INVALID_CLOCK","message":"negative","field":"records[3].clock"}"#)
+        let full = APIError(StoreError.storeFull(path: "/h/hub.db", sqliteMessage: "database or disk is full"))
+        #expect(full.status.code == 507)
+        #expect(full.code == "STORE_FULL")
+        #expect(full.message == "the store is full; nothing was written")
+    }
+
+    @Test func knownPathsTellMethodNotAllowedFromNotFound() {
+        #expect(InstanceRouter.isKnownPath("/v1/records"))
+        #expect(InstanceRouter.isKnownPath("/v1/threads/th_a/state"))
+        #expect(!InstanceRouter.isKnownPath("/v1/threads/th_a/other"))
+        #expect(!InstanceRouter.isKnownPath("/v2/records"))
+    }
+
+    @Test func startupErrorsCarryTheExitCodesOfSpec51() {
+        #expect(StartupError.configuration("x").exitCode == 1)
+        #expect(StartupError.store("x").exitCode == 2)
+        #expect(StartupError.homeLocked("x").exitCode == 3)
+        #expect(StartupError.addressInUse("address already in use: 127.0.0.1:9").exitCode == 4)
+        #expect(StartupError.other("x").exitCode == 5)
+        #expect(StartupError.addressInUse("address already in use: 127.0.0.1:9").description == "address already in use: 127.0.0.1:9")
+    }
+}
