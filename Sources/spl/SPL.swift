@@ -13,6 +13,18 @@ struct SPL: AsyncParsableCommand {
             InitCommand.self,
             IdentityCommand.self,
             RecordCommand.self,
+            ServeCommand.self,
+            StartCommand.self,
+            StopCommand.self,
+            RestartCommand.self,
+            StatusCommand.self,
+            IntendCommand.self,
+            DoCommand.self,
+            KnowCommand.self,
+            LearnCommand.self,
+            ThreadCommand.self,
+            TrustCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

@@ -7,7 +7,7 @@ struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Work with single records.",
-        subcommands: [RecordIDCommand.self]
+        subcommands: [RecordIDCommand.self, RecordShowCommand.self]
     )
 }
 
@@ -75,6 +75,45 @@ struct RecordIDCommand: ParsableCommand {
             return .failure(Refusal(message: "INVALID_JSON: \(error)"))
         } catch {
             return .failure(Refusal(message: "\(error)"))
+        }
+    }
+}
+
+/// `spl record show`: one stored record, from the daemon.
+struct RecordShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one stored record by its id.",
+        discussion: "Asks the daemon (GET /v1/records/<id>); with -o json the record object is printed as stored."
+    )
+
+    @Argument(help: "The record id (64 lowercase hex characters).")
+    var id: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        guard RecordID(hex: id) != nil else {
+            throw OperatorError("\(id) is not a record id: expected 64 lowercase hex characters")
+        }
+        let record: JSONValue
+        do {
+            record = try await DaemonClient.run { try await $0.get("/v1/records/\(id)") }
+        } catch let error as DaemonClientError where error.isRefusal(status: 404, code: "NOT_FOUND") {
+            throw OperatorError("no record \(id) in this store")
+        }
+        if output.json {
+            print(record.serialized())
+            return
+        }
+        var lines = ["id", "act", "actor", "thread", "clock", "data_type", "parents", "judged_by", "sequence"].map {
+            ($0, record.value(atPath: $0).displayText)
+        }
+        lines.append(("created_at", DisplayTime.iso8601(record.value(atPath: "created_at"))))
+        if let signer = record.value(atPath: "signer")?.stringValue { lines.append(("signer", signer)) }
+        lines.append(("body", record.value(atPath: "body").displayText))
+        for (label, value) in lines {
+            print((label + ":").padding(toLength: 12, withPad: " ", startingAt: 0) + value)
         }
     }
 }

@@ -1,0 +1,27 @@
+import Foundation
+import SyncropelKit
+
+extension DaemonClient {
+    /// `text` as one path segment: a thread or record id typed by an operator cannot add segments or a query.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? text
+    }
+
+    /// `text` as a query value: cursors are opaque and may hold `&`, `=` or `+`.
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? text
+    }
+
+    /// RFC 3986 unreserved characters, the only ones left as they are.
+    private static let unreservedCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// The `data` array of a list answer (`{"object":"list","data":[…],…}`).
+    func getList(_ path: String) async throws -> (data: [JSONValue], answer: JSONValue) {
+        let answer = try await get(path)
+        guard let data = answer.value(atPath: "data")?.arrayValue else {
+            throw DaemonClientError.malformedAnswer(request: "GET \(path)", status: 200, reason: "no data array")
+        }
+        return (data, answer)
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import SyncropelHome
+import SyncropelServer
+
+/// `spl serve`: runs the instance daemon, or controls the one that runs for this home (SPEC 5.1).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Syncropel instance daemon for this home.",
+        discussion: """
+            Without flags the daemon runs in the foreground until SIGTERM or Ctrl-C. A home \
+            without an identity is created first. The daemon checks the store, backs it up \
+            (see 'Backup:' in the banner), and answers HTTP on TCP and on <home>/run/spl.sock.
+
+            Exit codes: 0 clean stop, 1 usage or configuration error, 2 store damaged or \
+            missing (do not restart in a loop), 3 home locked by another daemon, 4 port in \
+            use, 5 other start-up failure.
+            """
+    )
+
+    @Flag(help: "Run in this terminal (the default).")
+    var foreground = false
+
+    @Flag(help: "Start in the background and return once the daemon is ready.")
+    var daemon = false
+
+    @OptionGroup var server: ServerOptions
+
+    @Flag(help: "Stop the daemon of this home (SIGTERM, then SIGKILL after 15 s).")
+    var stop = false
+
+    @Flag(help: "Stop the daemon, then start it again in the background.")
+    var restart = false
+
+    @Flag(help: "Same as 'spl status'.")
+    var status = false
+
+    @Flag(help: "Follow logs/spl.log.")
+    var logs = false
+
+    func validate() throws {
+        let actions = [stop, restart, status, logs, daemon, foreground].filter { $0 }.count
+        guard actions <= 1 else {
+            throw ValidationError("choose one of --foreground, --daemon, --stop, --restart, --status, --logs")
+        }
+    }
+
+    func run() async throws {
+        let home = try CommandEnvironment.home()
+        if stop { return try await DaemonCommands.stop(home) }
+        if restart { return try await DaemonCommands.restart(home, options: server.options) }
+        if status {
+            let command = try StatusCommand.parse([])
+            return try await command.run()
+        }
+        if logs {
+            // Written unbuffered, so `spl serve --logs | grep …` sees each line as it arrives.
+            return try await LogFileReader.follow(path: home.logFile, lastLines: 20) { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        }
+        if daemon { return try await DaemonCommands.start(home, options: server.options) }
+        let code = await Daemon(
+            home: home, options: server.options, environment: CommandEnvironment.variables, version: BuildInfo.semver
+        ).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// The flags that choose what a daemon serves, shared by `serve`, `start` and `restart`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "TCP port (default: [server] port in config.toml, else 9100).")
+    var port: Int?
+
+    @Option(help: "Address to bind (default 127.0.0.1).")
+    var host: String?
+
+    @Flag(help: "Keep the store in memory: nothing is written to disk.")
+    var memory = false
+
+    @Option(help: "Store file to use instead of <home>/hub.db.")
+    var store: String?
+
+    @Flag(help: "Start an empty store although this home has an identity and no hub.db.")
+    var newStore = false
+
+    var options: ServeOptions {
+        ServeOptions(host: host, port: port, memory: memory, storePath: store, newStore: newStore)
+    }
+}
+
+/// `spl start` = `spl serve --daemon`.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Start the daemon in the background (same as 'spl serve --daemon').")
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try await DaemonCommands.start(try CommandEnvironment.home(), options: server.options)
+    }
+}
+
+/// `spl stop` = `spl serve --stop`.
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop the daemon of this home (same as 'spl serve --stop').")
+
+    func run() async throws {
+        try await DaemonCommands.stop(try CommandEnvironment.home())
+    }
+}
+
+/// `spl restart` = `spl serve --restart`.
+struct RestartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart",
+        abstract: "Stop the daemon and start it again in the background; it keeps its port unless --port says otherwise.")
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try await DaemonCommands.restart(try CommandEnvironment.home(), options: server.options)
+    }
+}
+
+/// What `serve --daemon|--stop|--restart` and their short forms share.
+enum DaemonCommands {
+    static func start(_ home: HomeLayout, options: ServeOptions) async throws {
+        let code = await DaemonLauncher(home: home, options: options, environment: CommandEnvironment.variables).start()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func stop(_ home: HomeLayout) async throws {
+        switch try await DaemonStopper(home: home).stop() {
+        case .notRunning: print("not running")
+        case .stopped(let pid): print("stopped spl serve (pid \(pid))")
+        case .killed(let pid): print("spl serve (pid \(pid)) ignored SIGTERM for 15 s and was killed; its next start runs quick_check")
+        }
+    }
+
+    /// A restart keeps the address the daemon had unless new flags say otherwise.
+    static func restart(_ home: HomeLayout, options: ServeOptions) async throws {
+        var options = options
+        if let running = try? RunInfo.read(from: home.runInfoFile) {
+            options.port = options.port ?? running.port
+            options.host = options.host ?? running.host
+        }
+        try await stop(home)
+        try await start(home, options: options)
+    }
+}

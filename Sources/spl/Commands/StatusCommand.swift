@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SyncropelHome
+import SyncropelKit
+
+/// `spl status`: whether this home's daemon runs, and what it holds.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Report whether the daemon of this home is running, and its store and backup.",
+        discussion: """
+            Asks the daemon for GET /health over run/spl.sock. Exit status: 0 running, \
+            3 not running, 4 starting (the line names the phase: checking, backup 42%, folding). \
+            With -o json the health object is printed as the daemon sent it.
+            """
+    )
+
+    @OptionGroup var output: OutputOptions
+
+    /// What the daemon of this home is doing.
+    enum Report {
+        case running(health: JSONValue)
+        case starting(phase: String, version: String)
+        case notRunning
+    }
+
+    func run() async throws {
+        let home = try CommandEnvironment.home()
+        switch try await Self.report(home: home) {
+        case .running(let health):
+            if output.json {
+                print(health.serialized())
+            } else {
+                Self.lines(health: health, now: Date()).forEach { print($0) }
+            }
+        case let .starting(phase, version):
+            if output.json {
+                print(JSONValue.object(JSONObject(["status": "starting", "phase": .string(phase), "home": .string(home.root)])).serialized())
+            } else {
+                print("Syncropel kernel \(version)")
+                print("Status:  starting (\(phase))")
+                print("Home:    \(home.root)")
+            }
+            throw ExitCode(4)
+        case .notRunning:
+            if output.json {
+                print(JSONValue.object(JSONObject(["status": "not running", "home": .string(home.root)])).serialized())
+            } else {
+                print("Syncropel kernel \(BuildInfo.semver)")
+                print("Status:  not running")
+                print("Home:    \(home.root)")
+            }
+            throw ExitCode(3)
+        }
+    }
+
+    /// Asks the socket; when it has no answer, the daemon is still starting if it holds the home
+    /// lock and run/spl.json is its own (files a killed daemon left behind do not count).
+    static func report(home: HomeLayout) async throws -> Report {
+        // A status that hangs is no report: a daemon silent for 10 s is starting or stuck.
+        let client = DaemonClient(home: home, timeoutSeconds: min(10, DaemonClient.defaultTimeoutSeconds))
+        let answer: (status: Int, body: JSONValue)
+        do {
+            answer = try await client.request(.GET, "/health")
+        } catch let error as DaemonClientError {
+            switch error {
+            case .notRunning, .noAnswer:
+                guard HomeLock.isHeld(home), let info = try RunInfo.read(from: home.runInfoFile),
+                    info.pid == HomeLock.ownerPID(home)
+                else {
+                    if case .noAnswer = error { throw error }
+                    return .notRunning
+                }
+                return .starting(phase: info.phase, version: info.version)
+            default:
+                throw error
+            }
+        }
+        if answer.status == 503, answer.body.value(atPath: "status") == "starting" {
+            let phase = answer.body.value(atPath: "phase")?.stringValue ?? "starting"
+            let version = try RunInfo.read(from: home.runInfoFile)?.version ?? BuildInfo.semver
+            return .starting(phase: phase, version: version)
+        }
+        return .running(health: try DaemonClient.requireSuccess(answer, request: "GET /health"))
+    }
+
+    /// The SPEC 6 status lines: labels padded to 9 characters, values from column 10.
+    static func lines(health: JSONValue, now: Date) -> [String] {
+        let field = { (path: String) in health.value(atPath: path).displayText }
+        let uptime = health.value(atPath: "uptime_secs").map(wholeSeconds) ?? "-"
+        return [
+            "Syncropel kernel \(field("version"))",
+            "Status:  \(field("status"))",
+            "Bind:    \(field("bind"))",
+            "PID:     \(field("pid"))",
+            "Uptime:  \(uptime)s",
+            "Home:    \(field("home"))",
+            "Store:   \(field("store")) (\(field("records")) records, \(field("threads")) threads)",
+            "Instance: \(field("instance_did"))",
+            "Backup:  \(backupLine(health.value(atPath: "backup"), now: now))",
+        ]
+    }
+
+    /// `<path> (<age> ago, N records)`, `none`, or `<path> (FAILED: <error>)`.
+    static func backupLine(_ backup: JSONValue?, now: Date) -> String {
+        guard let backup, backup != .null else { return "none" }
+        let path = backup.value(atPath: "path").displayText
+        switch backup.value(atPath: "status")?.stringValue {
+        case "none"?:
+            return "none"
+        case "failed"?:
+            return "\(path) (FAILED: \(backup.value(atPath: "error").displayText))"
+        default:
+            let records = "\(backup.value(atPath: "records").displayText) records"
+            guard let text = backup.value(atPath: "written_at")?.stringValue, let writtenAt = DisplayTime.parse(text) else {
+                return "\(path) (\(records))"
+            }
+            let age = DisplayTime.age(seconds: Int64(now.timeIntervalSince(writtenAt).rounded(.down)))
+            return "\(path) (\(age) ago, \(records))"
+        }
+    }
+
+    /// Uptime in whole seconds whether the daemon sends an integer or a fraction.
+    private static func wholeSeconds(_ value: JSONValue) -> String {
+        if case .double(let seconds) = value, seconds.isFinite { return String(Int64(seconds.rounded(.down))) }
+        return value.displayText
+    }
+}
