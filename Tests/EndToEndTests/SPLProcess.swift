@@ -50,27 +50,34 @@ struct SPLProcess {
         process.arguments = arguments
         process.environment = environment.merging(extraEnvironment) { $1 }
         let input = Pipe()
-        let output = Pipe()
-        let error = Pipe()
         process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // Feed stdin and drain both pipes concurrently so large outputs cannot deadlock.
+        // Feed stdin while the output is drained, so large inputs and outputs cannot deadlock.
         let writer = Thread {
             input.fileHandleForWriting.write(stdin)
             try? input.fileHandleForWriting.close()
         }
-        writer.start()
+        let (status, outData, errorData) = try Self.runToEnd(process) { writer.start() }
+        return Result(
+            status: status, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Starts `process` with its stdout and stderr on pipes, drains both concurrently, and
+    /// waits for it to exit; `started` runs once the process runs.
+    static func runToEnd(_ process: Process, started: () -> Void = {}) throws -> (status: Int32, stdout: Data, stderr: Data) {
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        started()
         let errorData = LockedData()
         let errorReader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
         errorReader.start()
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errorData.isSet { usleep(1000) }
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errorData.value, as: UTF8.self))
+        return (process.terminationStatus, outData, errorData.value)
     }
 }
 

@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real `spl serve --daemon` on a free port, in the scratch home and scratch `HOME`
+/// of an `SPLProcess`. Call `stop()` (and `spl.remove()`) when done.
+struct DaemonFixture {
+    let spl: SPLProcess
+    let port: Int
+
+    init(spl: SPLProcess? = nil) throws {
+        self.spl = try spl ?? SPLProcess()
+        port = try Self.freePort()
+    }
+
+    /// `spl serve --daemon --port <port>` plus `arguments`; returns when the daemon is ready or failed.
+    @discardableResult
+    func start(_ arguments: [String] = [], extraEnvironment: [String: String] = [:]) throws -> SPLProcess.Result {
+        try spl.run(["serve", "--daemon", "--port", String(port)] + arguments, extraEnvironment: extraEnvironment)
+    }
+
+    /// `spl stop`; harmless when nothing runs.
+    @discardableResult
+    func stop() throws -> SPLProcess.Result {
+        try spl.run(["stop"])
+    }
+
+    /// The daemon's pid from run/spl.pid, while one runs.
+    var pid: Int32? {
+        guard let text = try? String(contentsOfFile: spl.home.path + "/run/spl.pid", encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// One HTTP request to the daemon over TCP; the body of the answer is returned raw.
+    func http(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let json {
+            request.httpBody = Data(json.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, data)
+    }
+
+    /// `http` with the answer decoded as a JSON object.
+    func httpJSON(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, object: [String: Any]) {
+        let (status, body) = try await http(method, path, json: json)
+        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+        return (status, object)
+    }
+
+    /// A TCP port nothing listens on right now: listen on port 0, read the port, close.
+    static func freePort() throws -> Int {
+        try ListeningSocket().port
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// The HTTP API of one real daemon: answers, refusals with the codes of SPEC 11,
+/// and that a refused request changes nothing.
+@Suite(.serialized) struct HTTPRouteTests {
+    static let actor = "did:sync:user:route-test"
+
+    static func envelope(clock: Int, thread: String = "th_routes", text: String = "hello", act: String = "KNOW") -> String {
+        #"{"act":"\#(act)","actor":"\#(actor)","body":{"text":"\#(text)"},"clock":\#(clock),"data_type":"SCALAR","parents":[],"thread":"\#(thread)"}"#
+    }
+
+    private func withDaemon(_ body: (DaemonFixture) async throws -> Void) async throws {
+        let daemon = try DaemonFixture()
+        defer {
+            _ = try? daemon.stop()
+            daemon.spl.remove()
+        }
+        let started = try daemon.start()
+        try #require(started.status == 0, "\(started.stderr)")
+        try await body(daemon)
+    }
+
+    private func recordCount(_ daemon: DaemonFixture) async throws -> Int {
+        let (_, health) = try await daemon.httpJSON("GET", "/health")
+        return health["records"] as? Int ?? -1
+    }
+
+    @Test func ingestIsIdempotentAndReadable() async throws {
+        try await withDaemon { daemon in
+            let first = try await daemon.httpJSON("POST", "/v1/records", json: Self.envelope(clock: 1))
+            #expect(first.status == 201)
+            let id = try #require(first.object["id"] as? String)
+            #expect(first.object["object"] as? String == "record")
+            #expect(first.object["sig"] == nil, "a TCP record is stored as sent, unsigned")
+            let again = try await daemon.httpJSON("POST", "/v1/records", json: Self.envelope(clock: 1))
+            #expect(again.status == 200)
+            #expect(again.object["id"] as? String == id)
+            let read = try await daemon.httpJSON("GET", "/v1/records/\(id)")
+            #expect(read.status == 200)
+            #expect(read.object["sequence"] as? Int == first.object["sequence"] as? Int)
+            let state = try await daemon.httpJSON("GET", "/v1/threads/th_routes/state")
+            #expect(state.object["record_count"] as? Int == 1)
+            #expect(state.object["status"] as? String == "none")
+        }
+    }
+
+    @Test func batchIsAllOrNothingAndNamesTheBadRecord() async throws {
+        try await withDaemon { daemon in
+            let before = try await recordCount(daemon)
+            let bad = #"{"records":[\#(Self.envelope(clock: 1)),\#(Self.envelope(clock: 2)),{"act":"KNOW","actor":"did:sync:user:x","body":{},"clock":-1,"data_type":"SCALAR","parents":[],"thread":"th_routes"}]}"#
+            let refused = try await daemon.httpJSON("POST", "/v1/records", json: bad)
+            #expect(refused.status == 400)
+            #expect(refused.object["code"] as? String == "INVALID_CLOCK")
+            #expect(refused.object["field"] as? String == "records[2].clock")
+            #expect(try await recordCount(daemon) == before)
+
+            let good = #"{"records":[\#(Self.envelope(clock: 1)),\#(Self.envelope(clock: 2))]}"#
+            let created = try await daemon.httpJSON("POST", "/v1/records", json: good)
+            #expect(created.status == 201)
+            let results = try #require(created.object["results"] as? [[String: Any]])
+            #expect(results.map { $0["status"] as? String } == ["created", "created"])
+            #expect(try await recordCount(daemon) == before + 2)
+        }
+    }
+
+    @Test func refusalsCarryTheCodesOfSpec11AndChangeNothing() async throws {
+        try await withDaemon { daemon in
+            _ = try await daemon.httpJSON("POST", "/v1/records", json: Self.envelope(clock: 5))
+            let before = try await recordCount(daemon)
+            let cases: [(method: String, path: String, body: String?, contentType: String?, status: Int, code: String)] = [
+                ("POST", "/v1/records", "{\"act\":", nil, 400, "INVALID_JSON"),
+                ("POST", "/v1/records", "[1,2]", nil, 400, "INVALID_JSON"),
+                ("POST", "/v1/records", Self.envelope(clock: 5, text: "other"), nil, 409, "DUPLICATE_CLOCK"),
+                ("POST", "/v1/records", Self.envelope(clock: 1, thread: "th_engine_config", act: "LEARN"), nil, 403, "RESERVED_THREAD"),
+                ("POST", "/v1/records", Self.envelope(clock: 1).replacingOccurrences(of: "KNOW", with: "SHOUT"), nil, 400, "INVALID_ACT"),
+                ("POST", "/v1/records", Self.envelope(clock: 1), "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+                ("POST", "/v1/records", "{\"records\":[" + String(repeating: "1,", count: 5 << 20) + "1]}", nil, 413, "PAYLOAD_TOO_LARGE"),
+                ("GET", "/v1/records/" + String(repeating: "0", count: 64), nil, nil, 404, "NOT_FOUND"),
+                ("GET", "/v1/nowhere", nil, nil, 404, "NOT_FOUND"),
+                ("DELETE", "/v1/records", nil, nil, 405, "METHOD_NOT_ALLOWED"),
+                ("GET", "/v1/threads/th_routes/records?limit=0", nil, nil, 400, "INVALID_FIELD"),
+            ]
+            for row in cases {
+                var headers: [String: String] = [:]
+                if let contentType = row.contentType { headers["Content-Type"] = contentType }
+                let (status, body) = try await daemon.http(row.method, row.path, json: row.body, headers: headers)
+                let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+                #expect(status == row.status, "\(row.method) \(row.path.prefix(60)) \(row.contentType ?? "")")
+                #expect(object["object"] as? String == "error")
+                #expect(object["code"] as? String == row.code, "\(row.method) \(row.path.prefix(60)): \(object)")
+            }
+            #expect(try await recordCount(daemon) == before)
+            #expect(try await daemon.httpJSON("GET", "/health").status == 200)
+        }
+    }
+
+    @Test func threadPagesWalkBothWaysInOrder() async throws {
+        try await withDaemon { daemon in
+            let batch = (1...25).map { Self.envelope(clock: $0, thread: "th_pages") }.joined(separator: ",")
+            #expect(try await daemon.httpJSON("POST", "/v1/records", json: "{\"records\":[\(batch)]}").status == 201)
+            let newest = try await daemon.httpJSON("GET", "/v1/threads/th_pages/records?limit=10")
+            let clocks = (newest.object["data"] as? [[String: Any]] ?? []).compactMap { $0["clock"] as? Int }
+            #expect(clocks == Array(16...25))
+            let prev = try #require(newest.object["prev_cursor"] as? String)
+            let older = try await daemon.httpJSON("GET", "/v1/threads/th_pages/records?limit=10&cursor=\(prev)")
+            #expect((older.object["data"] as? [[String: Any]] ?? []).compactMap { $0["clock"] as? Int } == Array(6...15))
+            let forward = try await daemon.httpJSON("GET", "/v1/threads/th_pages/records?limit=10&since=20")
+            #expect((forward.object["data"] as? [[String: Any]] ?? []).compactMap { $0["clock"] as? Int } == Array(21...25))
+            let unknown = try await daemon.httpJSON("GET", "/v1/threads/th_unknown/records")
+            #expect((unknown.object["data"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func socketWritesAreSignedAndMayUseReservedThreads() async throws {
+        try await withDaemon { daemon in
+            let learned = try daemon.spl.run([
+                "config", "add-rule", "--name", "r1", "--target", "did:sync:agent:a", "--priority", "5", "-o", "json",
+            ])
+            #expect(learned.status == 0, "\(learned.stderr)")
+            let rules = try await daemon.httpJSON("GET", "/v1/config/rules")
+            let data = try #require(rules.object["data"] as? [[String: Any]])
+            #expect(data.map { $0["name"] as? String } == ["r1"])
+            let recordID = try #require(data.first?["record"] as? String)
+            let record = try await daemon.httpJSON("GET", "/v1/records/\(recordID)")
+            let (_, identity) = try await daemon.httpJSON("GET", "/v1/identity")
+            #expect(record.object["signer"] as? String == identity["did"] as? String)
+            #expect(record.object["thread"] as? String == "th_engine_config")
+        }
+    }
+}
