@@ -29,20 +29,29 @@ public struct Daemon: Sendable {
     /// is printed as `Error: <reason>` on stderr and logged as one ERROR line (target
     /// `startup`, message `start failed: <reason>`); reasons name the file at fault.
     public func run() async -> Int32 {
+        let logger: Logger
         do {
-            try await serve()
+            logger = try startLogging()
+        } catch {
+            return report(error)
+        }
+        do {
+            try await serve(logger: logger)
             return 0
         } catch {
-            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
-            Logger(label: "startup").error("start failed: \(error.description)")
-            return error.exitCode
+            logger.error("start failed: \(error.description)")
+            return report(error)
         }
     }
 
-    private func serve() async throws(StartupError) {
+    private func report(_ error: StartupError) -> Int32 {
+        FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+        return error.exitCode
+    }
+
+    private func serve(logger: Logger) async throws(StartupError) {
         let startedAt = Date()
-        var (config, identity, isNewHome) = try prepareHome()
-        let logger = try startLogging()
+        var (config, identity, isNewHome) = try await prepareHome()
         let host = options.host ?? config.server.host
         let port = options.port ?? config.server.port
         guard (1...65535).contains(port) else { throw .configuration("port \(port) is not a TCP port (1-65535)") }
@@ -123,26 +132,28 @@ public struct Daemon: Sendable {
     }
 
     /// SPEC 5.2 step 1: a home without an identity is created; one with an identity is loaded.
-    private func prepareHome() throws(StartupError) -> (HomeConfig, SigningIdentity, isNew: Bool) {
+    private func prepareHome() async throws(StartupError) -> (HomeConfig, SigningIdentity, isNew: Bool) {
         do {
-            let isNew = !home.hasIdentity
+            guard home.hasIdentity else {
+                let created = try await HomeBootstrap.create(home, environment: environment, force: false, version: version)
+                return (created.config, created.identity, true)
+            }
             try home.create()
-            var config = try HomeConfig.load(from: home.configFile, environment: environment)
-            guard isNew else { return (config, try KeyFiles.load(from: home), false) }
-            let identity = try KeyFiles.create(in: home)
-            config.identity.did = identity.didKey.description
-            try config.save(to: home.configFile)
-            return (config, identity, true)
+            let config = try HomeConfig.load(from: home.configFile, environment: environment)
+            return (config, try KeyFiles.load(from: home), false)
         } catch let error as HomeError {
             throw .configuration(error.description)
+        } catch let error as StoreError {
+            throw .store(error.description)
         } catch {
             throw .configuration("\(error)")
         }
     }
 
-    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3).
+    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3); creates the home's folders.
     private func startLogging() throws(StartupError) -> Logger {
         do {
+            try home.create()
             let level = try LogLevelSetting.level(from: environment)
             let file = try RotatingLogFile(path: home.logFile)
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, file: file, logLevel: level) }

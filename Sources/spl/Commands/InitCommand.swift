@@ -1,7 +1,7 @@
 import ArgumentParser
 import SyncropelHome
 import SyncropelKit
-import SyncropelStore
+import SyncropelServer
 
 /// `spl init`: creates a home with its identity, config and an empty store.
 struct InitCommand: AsyncParsableCommand {
@@ -24,28 +24,14 @@ struct InitCommand: AsyncParsableCommand {
         if home.hasIdentity && !force {
             throw OperatorError("\(home.privateKeyFile) already holds this home's identity; pass --force to replace it with a new one")
         }
-        try home.create()
-        let identity = try KeyFiles.create(in: home, force: force)
-        let did = identity.didKey
-
-        var config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
-        config.identity.did = did.description
-        try config.save(to: home.configFile)
-
-        let storeExisted: Bool
-        if case .present = home.storeFileState {
-            storeExisted = true
-        } else {
-            storeExisted = false
-            let store = try SQLiteRecordStore(
-                path: home.storeFile, options: .init(createdByVersion: BuildInfo.semver, instanceDID: did.instanceDID))
-            try await store.close()
-        }
-
+        let result = try await HomeBootstrap.create(
+            home, environment: CommandEnvironment.variables, force: force, version: BuildInfo.semver)
+        let did = result.identity.didKey
+        let config = result.config
         print("Initialised Syncropel home \(home.root)")
         print("Identity: \(did)")
         print("Instance: \(did.instanceDID)")
         print("Actor:    \(config.identity.actor)")
-        print("Store:    sqlite://\(home.storeFile) (\(storeExisted ? "kept" : "new, empty"))")
+        print("Store:    sqlite://\(home.storeFile) (\(result.createdStore ? "new, empty" : "kept"))")
     }
 }
