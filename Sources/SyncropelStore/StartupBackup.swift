@@ -10,15 +10,6 @@ public enum StartupBackupOutcome: Sendable, Equatable {
     /// Nothing was written and every generation is as it was.
     case failed(path: String, reason: String)
 
-    /// What the banner shows after the backup's path: `written`, `unchanged` or `FAILED: <reason>`.
-    public var bannerText: String {
-        switch self {
-        case .written: "written"
-        case .unchanged: "unchanged"
-        case .failed(_, let reason): "FAILED: \(reason)"
-        }
-    }
-
     public var warning: String? {
         guard case .written(_, let warning) = self else { return nil }
         return warning
@@ -36,7 +27,7 @@ public enum StartupBackupOutcome: Sendable, Equatable {
 ///
 /// ```swift
 /// let outcome = await StartupBackup(folder: instanceFolder).run(store: store, storeBytes: bytes)
-/// print("Backup:   \(instanceFolder)/hub.db.bak (\(outcome.bannerText))")
+/// if case .failed(_, let reason) = outcome { print("Backup: FAILED: \(reason)") }
 /// ```
 public struct StartupBackup: Sendable {
     public static let fileName = "hub.db.bak"

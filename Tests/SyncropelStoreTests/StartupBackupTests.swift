@@ -83,7 +83,7 @@ import Testing
         #expect(outcome == .written(
             StoreBackupResult(path: bak, bytes: Int64(try setup.fixture.bytes(bak).count), recordCount: 20, highestSequence: 20),
             warning: nil))
-        #expect(outcome.bannerText == "written")
+        #expect(outcome.summary == "written")
         #expect(outcome.warning == nil)
         #expect(steps.last == 1)
         #expect(try setup.fixture.mode(of: bak) == 0o600)
@@ -106,7 +106,7 @@ import Testing
         try await setup.close()
 
         #expect(outcome == .unchanged(try #require(try BackupFileInfo.read(setup.path(0)))))
-        #expect(outcome.bannerText == "unchanged")
+        #expect(outcome.summary == "unchanged")
         #expect(outcome.warning == nil)
         #expect(try setup.state() == before)
         #expect(before.keys.sorted() == ["hub.db.bak", "hub.db.bak.1"])
@@ -160,7 +160,7 @@ import Testing
         try await smaller.close()
 
         #expect(written(outcome)?.recordCount == 5)
-        #expect(outcome.bannerText == "written")
+        #expect(outcome.summary == "written")
         #expect(outcome.warning == "WARNING: store has 5 records, backup hub.db.bak.2 has 10")
         #expect(try setup.generationRecords() == [5, 4, 10], "the 3-record generation dropped instead")
         #expect(try setup.fixture.bytes(setup.path(2)) == protected)
@@ -181,7 +181,7 @@ import Testing
 
         let reason = "not enough space: need 1100 bytes, 100 available in \(setup.folder)"
         #expect(outcome == .failed(path: setup.path(0), reason: reason))
-        #expect(outcome.bannerText == "FAILED: " + reason)
+        #expect(outcome.summary == "FAILED: " + reason)
         #expect(outcome.warning == nil)
         #expect(try setup.state() == before)
         #expect(before.keys.sorted() == ["hub.db.bak", "hub.db.bak.1", "hub.db.bak.2"])
@@ -255,5 +255,16 @@ import Testing
         #expect(info.recordCount == 7)
         #expect(info.highestSequence == 7)
         #expect(abs(info.modifiedAt.timeIntervalSince(try #require(modified))) < 0.001)
+    }
+}
+
+extension StartupBackupOutcome {
+    /// `written`, `unchanged` or `FAILED: <reason>`, to compare outcomes in one line.
+    var summary: String {
+        switch self {
+        case .written: "written"
+        case .unchanged: "unchanged"
+        case .failed(_, let reason): "FAILED: \(reason)"
+        }
     }
 }

@@ -61,12 +61,12 @@ public struct StartupBackupReport: Sendable, Equatable {
         self.warning = warning
     }
 
-    /// What the banner shows after the path: `written`, `unchanged`, `FAILED: <reason>`.
+    /// What the banner's `Backup:` line shows: `<path> (written | unchanged | FAILED: <reason>)`.
     public var bannerText: String {
         switch status {
-        case .written: "written"
-        case .unchanged: "unchanged"
-        case .failed: "FAILED: \(error ?? "unknown")"
+        case .written: "\(path ?? "") (written)"
+        case .unchanged: "\(path ?? "") (unchanged)"
+        case .failed: "\(path ?? "") (FAILED: \(error ?? "unknown"))"
         case .none: "none (in-memory store)"
         }
     }

@@ -95,7 +95,7 @@ final class InstanceService: Service, Sendable {
         var lines = [
             "Starting Syncropel instance...",
             "Store:    \(instance.store.url) (\(records) records, \(threads) threads)",
-            "Backup:   \(backup.path ?? "none") (\(backup.bannerText))",
+            "Backup:   \(backup.bannerText)",
         ]
         if let warning = backup.warning { lines.append(contentsOf: warning.split(separator: "\n").map(String.init)) }
         lines += [

@@ -133,11 +133,14 @@ enum DaemonCommands {
     }
 
     static func stop(_ home: HomeLayout) async throws {
-        switch try await DaemonStopper(home: home).stop() {
-        case .notRunning: print("not running")
-        case .stopped(let pid): print("stopped spl serve (pid \(pid))")
-        case .killed(let pid): print("spl serve (pid \(pid)) ignored SIGTERM for 15 s and was killed; its next start runs quick_check")
-        }
+        let line =
+            switch try await DaemonStopper(home: home).stop() {
+            case .notRunning: "not running"
+            case .stopped(let pid): "stopped spl serve (pid \(pid))"
+            case .killed(let pid): "spl serve (pid \(pid)) ignored SIGTERM for 15 s and was killed; its next start runs quick_check"
+            }
+        // Unbuffered, like the banner a restart prints next, so the two stay in order in a pipe.
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// A restart keeps the address the daemon had unless new flags say otherwise.
