@@ -25,8 +25,7 @@ struct IdentityShowCommand: ParsableCommand {
             throw OperatorError("\(home.root) has no identity yet; run 'spl init' to create one")
         }
         let did = try KeyFiles.load(from: home).didKey
-        let config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
-        let actor = CommandEnvironment.variables["SPL_ACTOR"] ?? config.identity.actor
+        let actor = try CommandEnvironment.actor(override: nil, home: home)
         if output.json {
             let object: JSONValue = [
                 "did": .string(did.description),
