@@ -89,3 +89,103 @@ import Testing
         #expect(array?.count == 1)
     }
 }
+
+/// Start-up options and refusals that need no running daemon to check.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct DaemonStartOptionsTests {
+    @Test func newStoreStartsEmptyWhereTheStoreWasLost() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        #expect(try daemon.start().status == 0)
+        #expect(try daemon.stop().status == 0)
+        try FileManager.default.removeItem(atPath: daemon.store)
+        #expect(try daemon.start().status == 2)
+        let started = try daemon.start(["--new-store"])
+        #expect(started.status == 0, "\(started.stderr)")
+        #expect(started.stdout.contains("(1 records, 1 threads)"), "a new store gets its bootstrap LEARN: \(started.stdout)")
+        #expect(try daemon.stop().status == 0)
+        let again = try daemon.start(["--new-store"])
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("Error: failed to start spl serve: --new-store starts an empty store, but \(daemon.store) already holds one; move it aside first\n"), "\(again.stderr)")
+    }
+
+    @Test func storeOptionServesAnotherFile() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let other = daemon.spl.scratch.appendingPathComponent("elsewhere.db").path
+        let started = try daemon.start(["--store", other])
+        #expect(started.status == 0, "\(started.stderr)")
+        #expect(started.stdout.contains("Store:    sqlite://\(other) (1 records, 1 threads)"), "\(started.stdout)")
+        #expect(FileManager.default.fileExists(atPath: other))
+    }
+
+    @Test func aSocketPathTooLongForBindIsRefused() throws {
+        let spl = try SPLProcess()
+        defer { spl.remove() }
+        let deep = spl.scratch.appendingPathComponent(String(repeating: "h", count: 90)).path
+        let result = try spl.run(["serve", "--port", String(try DaemonFixture.freePort())], extraEnvironment: ["SYNCROPEL_HOME": deep])
+        #expect(result.status == 1)
+        let socket = deep + "/run/spl.sock"
+        #expect(result.stderr == "Error: unix socket path \(socket) is \(socket.utf8.count) bytes, over the 107-byte limit; choose a shorter home (SYNCROPEL_HOME)\n")
+    }
+
+    @Test func aStoreFromAnotherInstanceIsServedWithAWarning() async throws {
+        let first = try DaemonFixture()
+        defer { first.tearDown() }
+        #expect(try first.start().status == 0)
+        #expect(try first.stop().status == 0)
+        let second = try DaemonFixture()
+        defer { second.tearDown() }
+        try second.spl.run(["init"])
+        try FileManager.default.removeItem(atPath: second.store)
+        try FileManager.default.copyItem(atPath: first.store, toPath: second.store)
+        #expect(try second.start().status == 0)
+        let warnings = second.logLines.filter { $0["level"] as? String == "WARN" }.compactMap { $0["message"] as? String }
+        #expect(warnings.contains { $0.contains("was created by did:sync:instance:") && $0.contains("not by this home's") }, "\(warnings)")
+    }
+
+    @Test func aShrunkenStoreKeepsTheLargerBackupAndSaysSo() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        #expect(try daemon.start().status == 0)
+        let small = daemon.spl.scratch.appendingPathComponent("small.db").path
+        try FileManager.default.copyItem(atPath: try await daemon.backupFile(), toPath: small)
+        for index in 1...5 {
+            #expect(try daemon.spl.run(["know", "fact \(index)", "--thread", "th_grow"]).status == 0)
+        }
+        #expect(try daemon.stop().status == 0)
+        #expect(try daemon.start().status == 0)  // hub.db.bak now holds 6 records
+        #expect(try daemon.stop().status == 0)
+        try FileManager.default.removeItem(atPath: daemon.store)
+        try FileManager.default.copyItem(atPath: small, toPath: daemon.store)
+        let started = try daemon.start()
+        #expect(started.status == 0, "\(started.stderr)")
+        // The first backup predates the bootstrap LEARN: it holds no records.
+        #expect(started.stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"), "\(started.stdout)")
+    }
+
+    @Test func serveStatusAndLogsFlags() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        #expect(try daemon.spl.run(["serve", "--status"]).status == 3)
+        #expect(try daemon.start().status == 0)
+        let status = try daemon.spl.run(["serve", "--status"])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("\nStatus:  ok\n"))
+        // --logs follows until interrupted: read what it printed in its first second.
+        let follower = Process()
+        follower.executableURL = SPLProcess.binary
+        follower.arguments = ["serve", "--logs"]
+        follower.environment = daemon.spl.environment
+        let output = Pipe()
+        follower.standardOutput = output
+        try follower.run()
+        try await Task.sleep(for: .seconds(1))
+        follower.interrupt()
+        follower.waitUntilExit()
+        let followed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(followed.contains(" INFO startup: ready: "), "\(followed)")
+        let both = try daemon.spl.run(["serve", "--stop", "--logs"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("choose one of --foreground, --daemon, --stop, --restart, --status, --logs"), "\(both.stderr)")
+    }
+}
