@@ -57,9 +57,13 @@ import Testing
         let destination = fixture.folder + "/during.db"
         let commitsBetweenSteps = CallbackLog<Int>()
         let result = try await store.backup(to: destination) { step in
-            // Hold each step long enough for the writer to commit meanwhile.
+            // Hold each step until the writer has committed meanwhile (it would never get
+            // there if the backup blocked writers); on a loaded machine that can take a while.
             let before = commits.count
-            Thread.sleep(forTimeInterval: 0.02)
+            let deadline = Date().addingTimeInterval(5)
+            while !step.isCompleted && commits.count == before && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
             if !step.isCompleted {
                 commitsBetweenSteps.append(commits.count - before)
             }
