@@ -23,11 +23,11 @@ public struct InstanceRequestContext: RequestContext {
     public var maxUploadSize: Int { RequestLimits.maxBatchBytes }
 }
 
-/// Request size limits of SPEC 11.
-enum RequestLimits {
-    static let maxSingleBytes = 2 << 20
-    static let maxBatchBytes = 8 << 20
-    static let maxBatchRecords = 1000
-    static let maxPageSize = 1000
-    static let defaultPageSize = 100
+/// Request size limits of SPEC 11 and the page sizes of SPEC 7.2, which clients page by.
+public enum RequestLimits {
+    public static let maxSingleBytes = 2 << 20
+    public static let maxBatchBytes = 8 << 20
+    public static let maxBatchRecords = 1000
+    public static let maxPageSize = 1000
+    public static let defaultPageSize = 100
 }

@@ -2,13 +2,9 @@ import Foundation
 import SyncropelKit
 
 extension DaemonClient {
-    /// `text` as one path segment: a thread or record id typed by an operator cannot add segments or a query.
-    static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? text
-    }
-
-    /// `text` as a query value: cursors are opaque and may hold `&`, `=` or `+`.
-    static func queryValue(_ text: String) -> String {
+    /// `text` as one path segment or query value: a thread or record id typed by an operator
+    /// cannot add segments or a query, and an opaque cursor may hold `&`, `=` or `+`.
+    static func percentEncoded(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? text
     }
 

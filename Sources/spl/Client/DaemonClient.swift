@@ -59,7 +59,7 @@ actor DaemonClient {
         let name = "\(method.rawValue) \(path)"
         guard access(socket, F_OK) == 0 else { throw DaemonClientError.notRunning(home: home.root) }
         // The socket path, percent-encoded, is the URL's host.
-        var request = HTTPClientRequest(url: "http+unix://" + Self.pathSegment(socket) + path)
+        var request = HTTPClientRequest(url: "http+unix://" + Self.percentEncoded(socket) + path)
         request.method = method
         request.headers.add(name: "User-Agent", value: "spl/\(BuildInfo.semver)")
         if let body {

@@ -57,7 +57,7 @@ struct ThreadShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let state = try await DaemonClient.run { try await $0.get("/v1/threads/\(DaemonClient.pathSegment(thread))/state") }
+        let state = try await DaemonClient.run { try await $0.get("/v1/threads/\(DaemonClient.percentEncoded(thread))/state") }
         if output.json {
             print(state.serialized())
             return
