@@ -29,12 +29,12 @@ struct InstanceRoutes {
             "status": "ok", "version": .string(instance.version), "instance_did": .string(instance.instanceDID),
             "records": .int(counts.records), "threads": .int(counts.threads), "store": .string(instance.store.url),
             "uptime_secs": .int(Int64(Date().timeIntervalSince(instance.startedAt))),
-            "started_at": .string(ISO8601.string(instance.startedAt)), "pid": .int(Int64(getpid())),
+            "started_at": .string(instance.startedAt.formatted(.iso8601)), "pid": .int(Int64(getpid())),
             "bind": .string(instance.bind), "home": .string(instance.home.root),
             "socket": .string(instance.home.socketFile),
             "backup": [
                 "path": backup.path.map(JSONValue.string) ?? .null, "status": .string(backup.status.rawValue),
-                "written_at": backup.writtenAt.map { .string(ISO8601.string($0)) } ?? .null,
+                "written_at": backup.writtenAt.map { .string($0.formatted(.iso8601)) } ?? .null,
                 "records": backup.records.map(JSONValue.int) ?? .null,
                 "error": backup.error.map(JSONValue.string) ?? .null,
                 "warning": backup.warning.map(JSONValue.string) ?? .null,
@@ -125,12 +125,5 @@ struct InstanceRoutes {
             "object": "backup", "path": .string(result.path), "bytes": .int(result.bytes),
             "records": .int(result.recordCount), "highest_sequence": .int(result.highestSequence),
         ], status: .created)
-    }
-}
-
-/// ISO-8601 UTC with whole seconds, as every time in the API is written.
-enum ISO8601 {
-    static func string(_ date: Date) -> String {
-        date.formatted(.iso8601)
     }
 }
