@@ -68,14 +68,16 @@ public struct StartupBackup: Sendable {
     ) async -> StartupBackupOutcome {
         let destination = generationPath(0)
         let incoming = "\(folder)/\(Self.incomingName)"
-        let generations = (0..<Self.generationCount).compactMap(generation)
+        let newest = generation(0)
         do {
             let counts = try await store.counts()
-            if let current = generations.first(where: { $0.index == 0 })?.info,
+            if let current = newest?.info,
                 current.recordCount == counts.records, current.highestSequence == counts.highestSequence
             {
                 return .unchanged(current)
             }
+            // The older generations matter only to a rotation: an unchanged start never opens them.
+            let generations = [newest].compactMap { $0 } + (1..<Self.generationCount).compactMap(generation)
             let needed = storeBytes + storeBytes / 10
             if let available = availableBytes(folder), available < needed {
                 return .failed(

@@ -24,8 +24,7 @@ struct StartupSequence {
 
     func run() async throws(StartupError) -> Instance {
         reportPhase("checking")
-        let isExistingFile = !options.memory && ((try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0) > 0
-        if isExistingFile { try checkStore() }
+        if !options.memory && fileSize(storePath) > 0 { try checkStore() }
         let store = try openStore()
         do {
             if let storeDID = try await store.metadata().instanceDID, storeDID != identity.didKey.instanceDID {
