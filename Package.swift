@@ -28,7 +28,12 @@ let package = Package(
         // The home folder on disk: layout, config.toml, key files, lock, backup root.
         .target(
             name: "SyncropelHome",
-            dependencies: ["SyncropelKit", "TOMLKit"]
+            dependencies: [
+                "SyncropelKit", "TOMLKit",
+                // scrypt and AES-GCM for sealed identity backups (SPEC 8.4).
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // The record store interface and its SQLite implementation.
         .target(

@@ -314,7 +314,7 @@ public final class SQLiteRecordStore: RecordStore {
         min(max(limit, 1), 100_000)
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await database.read(body)
         } catch {
@@ -322,7 +322,7 @@ public final class SQLiteRecordStore: RecordStore {
         }
     }
 
-    private func write(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    func write(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await database.write(body)
         } catch {

@@ -9,6 +9,7 @@ enum InstanceRouter {
         InstanceRoutes(gate: gate).register(on: router)
         RecordRoutes(gate: gate).register(on: router)
         ThreadRoutes(gate: gate).register(on: router)
+        BackupRoutes(gate: gate).register(on: router)
         return router
     }
 
@@ -16,7 +17,7 @@ enum InstanceRouter {
     static let knownPaths: [[String]] = [
         ["health"], ["v1", "records"], ["v1", "records", "*"], ["v1", "threads"], ["v1", "threads", "*", "records"],
         ["v1", "threads", "*", "state"], ["v1", "identity"], ["v1", "trust"], ["v1", "config"], ["v1", "config", "rules"],
-        ["v1", "admin", "backup"],
+        ["v1", "threads", "*", "watch"], ["v1", "admin", "backup"], ["v1", "admin", "backup", "auto"],
     ]
 
     static func isKnownPath(_ path: String) -> Bool {

@@ -4,7 +4,7 @@ import SyncropelHome
 import SyncropelKit
 import SyncropelStore
 
-/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`, `/v1/admin/backup`.
+/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`.
 struct InstanceRoutes {
     let gate: InstanceGate
 
@@ -16,7 +16,6 @@ struct InstanceRoutes {
             try await rules(all: request.uri.queryParameters["all"] == "true")
         }
         router.get("/v1/config") { _, _ in try await config() }
-        router.post("/v1/admin/backup") { _, _ in try await backup() }
     }
 
     private func health() async throws -> Response {
@@ -103,27 +102,5 @@ struct InstanceRoutes {
             "rule_counts": .object(JSONObject(counts)),
             "ignored": .int(fold.ignored.count),
         ])
-    }
-
-    /// A consistent backup taken while the daemon keeps serving (SPEC 8.2 `backup now`).
-    private func backup() async throws -> Response {
-        let instance = try gate.readyInstance()
-        let folder: String
-        do {
-            folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
-        } catch {
-            throw APIError(.internalServerError, "BACKUP_FAILED", "\(error)")
-        }
-        let destination = TimestampedBackupName.unusedPath(in: folder, at: Date())
-        let result: StoreBackupResult
-        do {
-            result = try await instance.store.backup(to: destination)
-        } catch {
-            throw APIError(.internalServerError, "BACKUP_FAILED", error.description)
-        }
-        return JSONResponse.make([
-            "object": "backup", "path": .string(result.path), "bytes": .int(result.bytes),
-            "records": .int(result.recordCount), "highest_sequence": .int(result.highestSequence),
-        ], status: .created)
     }
 }
