@@ -457,7 +457,7 @@ import Testing
             (.json(200, ""), "Error: the spl daemon answered GET /v1/trust with status 200 and an empty body"),
             (.json(200, #"{"object":"list"}"#), "Error: the spl daemon answered GET /v1/trust with status 200 and no data array"),
             (.silence, "Error: the spl daemon on \(socket) did not answer GET /v1/trust within 1s; check its log with 'spl serve --logs'"),
-            (.hangUp, "Error: GET /v1/trust to the spl daemon on \(socket) failed: HTTPClientError.remoteConnectionClosed"),
+            (.hangUp, "Error: the spl daemon on \(socket) closed the connection without answering GET /v1/trust; check its log with 'spl serve --logs'"),
         ]
         for (answer, message) in cases {
             let server = try ScriptedSocket(path: socket, answer: answer, serverVersion: cliVersion)

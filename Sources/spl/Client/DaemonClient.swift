@@ -92,6 +92,12 @@ actor DaemonClient {
         if let http = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout].contains(http) {
             return DaemonClientError.noAnswer(socket: socket, request: request, seconds: timeoutSeconds)
         }
+        // Which of these a hang-up gives depends on how far the client had got with the request.
+        let resetByPeer = (error as? IOError).map { [ECONNRESET, EPIPE].contains($0.errnoCode) } ?? false
+        if resetByPeer || error as? HTTPClientError == .remoteConnectionClosed || error as? ChannelError == .ioOnClosedChannel
+            || error as? ChannelError == .eof {
+            return DaemonClientError.hungUp(socket: socket, request: request)
+        }
         return DaemonClientError.transport(socket: socket, request: request, reason: "\(error)")
     }
 

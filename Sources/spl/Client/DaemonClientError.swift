@@ -6,6 +6,8 @@ enum DaemonClientError: Error, CustomStringConvertible {
     case notRunning(home: String)
     /// The daemon took longer than `seconds` to answer `method path`.
     case noAnswer(socket: String, request: String, seconds: Int64)
+    /// The daemon closed the connection before it answered (it crashed or is stopping).
+    case hungUp(socket: String, request: String)
     /// The connection broke for another reason than an absent daemon.
     case transport(socket: String, request: String, reason: String)
     /// The daemon refused the request with a JSON error object.
@@ -19,6 +21,8 @@ enum DaemonClientError: Error, CustomStringConvertible {
             return "no spl daemon is running for \(home); start one with 'spl serve --daemon'"
         case let .noAnswer(socket, request, seconds):
             return "the spl daemon on \(socket) did not answer \(request) within \(seconds)s; check its log with 'spl serve --logs'"
+        case let .hungUp(socket, request):
+            return "the spl daemon on \(socket) closed the connection without answering \(request); check its log with 'spl serve --logs'"
         case let .transport(socket, request, reason):
             return "\(request) to the spl daemon on \(socket) failed: \(reason)"
         case let .refused(_, code, message, _):
