@@ -29,8 +29,8 @@ public protocol RecordStore: Sendable {
     /// A page of a thread in (clock, sequence) order; an unknown thread gives an empty page.
     func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage
 
-    /// Newest first across the store, or of one actor; `before` is a previous page's `nextCursor`.
-    func latestRecords(actor: String?, before: Int64?, limit: Int) async throws -> RecordPage
+    /// The records a structured query selects, in its order (see `RecordQuery`).
+    func query(_ query: RecordQuery) async throws -> RecordQueryResult
 
     /// Records with a sequence above `sequence`, ascending: what a fold has not seen yet.
     func records(afterSequence sequence: Int64, limit: Int) async throws -> [StoredRecord]

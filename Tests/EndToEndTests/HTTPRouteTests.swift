@@ -128,4 +128,106 @@ import Testing
             #expect(record.object["thread"] as? String == "th_engine_config")
         }
     }
+
+    private static func data(_ object: [String: Any]) -> [[String: Any]] {
+        object["data"] as? [[String: Any]] ?? []
+    }
+
+    private static func threadClocks(_ object: [String: Any]) -> [String] {
+        data(object).map { "\($0["thread"] as? String ?? "?")/\($0["clock"] as? Int ?? -1)" }
+    }
+
+    @Test func queryRouteFiltersSortsPagesAndExplains() async throws {
+        try await withDaemon { daemon in
+            let records = (1...6).map { clock in
+                #"{"act":"\#(clock % 2 == 0 ? "KNOW" : "DO")","actor":"\#(Self.actor)","body":{"n":\#(clock),"kind":"x.test.item"},"clock":\#(clock),"thread":"th_query"}"#
+            } + [#"{"act":"KNOW","actor":"\#(Self.actor)","body":{"n":"4","namespace":"acme"},"clock":1,"thread":"th_other"}"#]
+            #expect(try await daemon.httpJSON("POST", "/v1/records", json: #"{"records":[\#(records.joined(separator: ","))]}"#).status == 201)
+
+            let page = try await daemon.httpJSON(
+                "POST", "/v1/records/query", json: #"{"filter":{"body.n":{"$gte":2}},"sort":{"clock":-1},"limit":2}"#)
+            #expect(page.status == 200)
+            #expect(page.object["object"] as? String == "list")
+            #expect(Self.threadClocks(page.object) == ["th_query/6", "th_query/5"])
+            #expect(page.object["capped"] as? Bool == true)
+            #expect(page.object["matched_total"] as? Int == 5)
+
+            let next = try await daemon.httpJSON(
+                "POST", "/v1/records/query", json: #"{"filter":{"body.n":{"$gte":2}},"sort":{"clock":-1},"limit":2,"offset":4}"#)
+            #expect(Self.threadClocks(next.object) == ["th_query/2"])
+            #expect(next.object["capped"] as? Bool == false)
+
+            let scoped = try await daemon.httpJSON(
+                "POST", "/v1/records/query", json: #"{"filter":{"act":"KNOW"},"thread":"th_query","limit":5000,"explain":true}"#)
+            #expect(Self.threadClocks(scoped.object) == ["th_query/2", "th_query/4", "th_query/6"])
+            let plan = try #require(scoped.object["plan"] as? [String: Any])
+            #expect(plan["indexed_fields"] as? [String] == ["thread", "act"])
+            #expect(plan["unindexed_fields"] as? [String] == [])
+            #expect((plan["sqlite_plan"] as? [String])?.isEmpty == false)
+
+            let namespaced = try await daemon.httpJSON(
+                "POST", "/v1/records/query", json: #"{"filter":{"$or":[{"namespace":"acme"},{"body.n":{"$in":[1,3]}}]}}"#)
+            #expect(Self.threadClocks(namespaced.object) == ["th_query/1", "th_query/3", "th_other/1"])
+            let nulls = try await daemon.httpJSON(
+                "POST", "/v1/records/query", json: #"{"filter":{"body.n":"4"},"thread":null,"sort":null,"limit":null,"offset":null}"#)
+            #expect(Self.threadClocks(nulls.object) == ["th_other/1"], "null members count as left out")
+            #expect(namespaced.object["plan"] == nil)
+        }
+    }
+
+    @Test func recordListReadsSinceAClockAcrossThreads() async throws {
+        try await withDaemon { daemon in
+            let other = "did:sync:user:other"
+            let records = ["th_s1", "th_s2"].flatMap { thread in
+                (1...5).map { Self.envelope(clock: $0, thread: thread) }
+            } + [#"{"act":"KNOW","actor":"\#(other)","body":{},"clock":9,"thread":"th_s1"}"#]
+            #expect(try await daemon.httpJSON("POST", "/v1/records", json: #"{"records":[\#(records.joined(separator: ","))]}"#).status == 201)
+
+            let actor = Self.actor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let first = try await daemon.httpJSON("GET", "/v1/records?actor=\(actor)&since=3&limit=3")
+            #expect(Self.threadClocks(first.object) == ["th_s1/4", "th_s2/4", "th_s1/5"])
+            let cursor = try #require(first.object["next_cursor"] as? String)
+            let rest = try await daemon.httpJSON("GET", "/v1/records?actor=\(actor)&since=3&limit=3&cursor=\(cursor)")
+            #expect(Self.threadClocks(rest.object) == ["th_s2/5"])
+            #expect(rest.object["next_cursor"] is NSNull)
+
+            let everyone = try await daemon.httpJSON("GET", "/v1/records?since=4")
+            #expect(Self.threadClocks(everyone.object) == ["th_s1/5", "th_s2/5", "th_s1/9"])
+
+            let newest = try await daemon.httpJSON("GET", "/v1/records?limit=2")
+            #expect(Self.threadClocks(newest.object) == ["th_s1/9", "th_s2/5"])
+
+            let mine = try await daemon.httpJSON("GET", "/v1/records?thread=th_s1&actor=\(actor)&limit=2")
+            #expect(Self.threadClocks(mine.object) == ["th_s1/5", "th_s1/4"])
+            let theirs = try await daemon.httpJSON("GET", "/v1/records?thread=th_s1&actor=did%3Async%3Auser%3Aother")
+            #expect(Self.threadClocks(theirs.object) == ["th_s1/9"])
+
+            let page = try await daemon.httpJSON("GET", "/v1/records?thread=th_s2&since=3")
+            #expect(Self.threadClocks(page.object) == ["th_s2/4", "th_s2/5"])
+            #expect(page.object.keys.contains("prev_cursor"), "thread alone reads the thread page")
+        }
+    }
+
+    @Test func socketBatchWithSignFalseIsStoredUnsigned() async throws {
+        try await withDaemon { daemon in
+            let socket = RawHTTPExchange.Endpoint.unixSocket(path: daemon.spl.home.path + "/run/spl.sock")
+            func post(_ json: String) throws -> [String: Any] {
+                let response = try RawHTTPExchange.send(
+                    RawHTTPExchange.request("POST", "/v1/records", body: Array(json.utf8)), to: socket)
+                #expect(response.status == 201, "\(String(decoding: response.body, as: UTF8.self))")
+                return response.json ?? [:]
+            }
+            func signer(_ batch: [String: Any]) async throws -> Any? {
+                let id = try #require((batch["results"] as? [[String: Any]])?.first?["id"] as? String)
+                return try await daemon.httpJSON("GET", "/v1/records/\(id)").object["signer"]
+            }
+            let unsigned = try post(#"{"records":[\#(Self.envelope(clock: 1, thread: "th_sign"))],"sign":false}"#)
+            #expect(try await signer(unsigned) == nil, "sign:false keeps the record as sent")
+            let signed = try post(#"{"records":[\#(Self.envelope(clock: 2, thread: "th_sign"))],"sign":true}"#)
+            let (_, identity) = try await daemon.httpJSON("GET", "/v1/identity")
+            #expect(try await signer(signed) as? String == identity["did"] as? String)
+            let byDefault = try post(#"{"records":[\#(Self.envelope(clock: 3, thread: "th_sign"))]}"#)
+            #expect(try await signer(byDefault) as? String == identity["did"] as? String)
+        }
+    }
 }

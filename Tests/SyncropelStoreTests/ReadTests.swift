@@ -116,31 +116,6 @@ import Testing
         }
     }
 
-    @Test func latestRecordsAreNewestFirstAcrossTheStoreAndPerActor() async throws {
-        let fixture = StoreFixture()
-        let store = try fixture.openStore()
-        for index in 0..<30 {
-            let actor = index % 3 == 0 ? "did:example:carol" : "did:example:alice"
-            _ = try await store.ingest(draft(actor: actor, clock: Int64(index), thread: "th_\(index % 4)"), signingWith: nil)
-        }
-        var sequences: [Int64] = []
-        var before: Int64?
-        repeat {
-            let page = try await store.latestRecords(actor: nil, before: before, limit: 7)
-            sequences += page.records.map(\.sequence)
-            before = page.nextCursor
-        } while before != nil
-        #expect(sequences == Array((1...30).reversed()))
-
-        let carol = try await store.latestRecords(actor: "did:example:carol", before: nil, limit: 100)
-        #expect(carol.records.map(\.record.clock) == stride(from: 27, through: 0, by: -3).map { Int64($0) })
-        #expect(carol.nextCursor == nil)
-        let carolOlder = try await store.latestRecords(actor: "did:example:carol", before: carol.records[2].sequence, limit: 2)
-        #expect(carolOlder.records.map(\.record.clock) == [18, 15])
-        #expect(carolOlder.nextCursor == carolOlder.records.last?.sequence)
-        try await store.close()
-    }
-
     @Test func recordsAfterASequenceFeedFolds() async throws {
         let fixture = StoreFixture()
         let store = try fixture.openStore()

@@ -3,7 +3,8 @@ import NIOCore
 import SyncropelKit
 import SyncropelStore
 
-/// `POST /v1/records`, `GET /v1/records/{id}` and `GET /v1/records`.
+/// `POST /v1/records`, `GET /v1/records/{id}` and `GET /v1/records` (and, beside them,
+/// `POST /v1/records/query`).
 struct RecordRoutes {
     let gate: InstanceGate
 
@@ -17,31 +18,52 @@ struct RecordRoutes {
         router.get("/v1/records") { request, _ in
             try await list(request)
         }
+        RecordQueryRoutes(gate: gate).register(on: router)
     }
+
+    /// The members a batch wrapper may have besides `records`.
+    static let batchFields: Set<String> = ["records", "sign"]
 
     /// One envelope, or `{"records":[…]}` as one all-or-nothing batch (SPEC 3.3).
     private func ingest(_ request: Request, context: InstanceRequestContext) async throws -> Response {
         let instance = try gate.readyInstance()
         let body = try await JSONRequestBody.read(request, context: context)
-        let signer = context.viaUnixSocket ? instance.identity : nil
-        if case .object(let object) = body.value, let records = object["records"] {
-            let drafts = try batchDrafts(records, context: context)
-            let results = try await instance.store.ingest(batch: drafts, signingWith: signer)
-            let items: [JSONValue] = results.map { result in
-                [
-                    "id": .string(result.stored.id.hex), "clock": .int(result.stored.record.clock),
-                    "status": .string(result.status.rawValue),
-                ]
-            }
-            return JSONResponse.make(["object": "batch_result", "results": .array(items)], status: .created)
+        if case .object(let batch) = body.value, batch["records"] != nil {
+            return try await ingest(batch: batch, into: instance, context: context)
         }
         guard body.byteCount <= RequestLimits.maxSingleBytes else {
             throw APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "a single record may be at most 2 MiB; send larger sets as a batch")
         }
         let draft = try RecordDraft(json: body.value)
         try checkReservedThread(draft.thread, context: context, field: "thread")
-        let result = try await instance.store.ingest(draft, signingWith: signer)
+        let result = try await instance.store.ingest(draft, signingWith: context.viaUnixSocket ? instance.identity : nil)
         return JSONResponse.make(result.stored.jsonValue, status: result.status == .created ? .created : .ok)
+    }
+
+    /// `{"records":[…], "sign"?: false}`. Over the socket the daemon signs unsigned
+    /// records with the instance key; `"sign": false` stores them exactly as sent
+    /// instead, which is how a restore keeps exported records as they were. TCP
+    /// writes are never signed, so there `sign` changes nothing.
+    private func ingest(batch: JSONObject, into instance: Instance, context: InstanceRequestContext) async throws -> Response {
+        if let unknown = batch.members.first(where: { !Self.batchFields.contains($0.key) }) {
+            throw APIError.invalidField(unknown.key, "unknown field \"\(unknown.key)\" beside records; a batch is {\"records\":[…], \"sign\"?: false}")
+        }
+        var signs = context.viaUnixSocket
+        if let sign = batch["sign"] {
+            guard case .bool(let flag) = sign else {
+                throw APIError.invalidField("sign", "sign must be true or false")
+            }
+            signs = signs && flag
+        }
+        let drafts = try batchDrafts(batch["records"] ?? [], context: context)
+        let results = try await instance.store.ingest(batch: drafts, signingWith: signs ? instance.identity : nil)
+        let items: [JSONValue] = results.map { result in
+            [
+                "id": .string(result.stored.id.hex), "clock": .int(result.stored.record.clock),
+                "status": .string(result.status.rawValue),
+            ]
+        }
+        return JSONResponse.make(["object": "batch_result", "results": .array(items)], status: .created)
     }
 
     private func batchDrafts(_ records: JSONValue, context: InstanceRequestContext) throws -> [RecordDraft] {
@@ -76,24 +98,54 @@ struct RecordRoutes {
         return JSONResponse.make(stored.jsonValue)
     }
 
-    /// Newest first across the store or of one actor; with `thread`, that thread's page.
+    /// `GET /v1/records?thread=&actor=&since=&limit=&cursor=`.
+    ///
+    /// `thread` alone reads that thread exactly as `/v1/threads/{id}/records` does.
+    /// Otherwise (any actor, thread and actor, or no filter) the listing spans threads:
+    /// without `since`, newest first (descending sequence, `next_cursor` older); with
+    /// `since`, the records whose clock is greater, ascending by (clock, sequence) like
+    /// a thread read with `since`, `next_cursor` forward.
     private func list(_ request: Request) async throws -> Response {
         let instance = try gate.readyInstance()
-        let query = request.uri.queryParameters
+        try QueryParameters.check(request, allowed: ["thread", "actor", "since", "limit", "cursor"])
         let limit = try QueryParameters.limit(request)
-        if let thread = query["thread"] {
-            let position = try QueryParameters.threadPosition(request)
-            return ThreadRoutes.pageResponse(try await instance.store.threadRecords(String(thread), from: position, limit: limit))
+        let thread = try QueryParameters.thread(request)
+        let actor = try QueryParameters.actor(request)
+        if let thread, actor == nil {
+            return ThreadRoutes.pageResponse(
+                try await instance.store.threadRecords(thread, from: try QueryParameters.threadPosition(request), limit: limit))
         }
-        var before: Int64?
-        if let cursor = query["cursor"] {
-            guard let sequence = Int64(cursor), sequence > 0 else {
-                throw APIError.invalidField("cursor", "cursor must be a next_cursor value this server handed out")
+        var conditions: [RecordFilter] = []
+        if let thread { conditions.append(.compare(.thread, .equal, .string(thread))) }
+        if let actor { conditions.append(.compare(.actor, .equal, .string(actor))) }
+        let cursorText = request.uri.queryParameters["cursor"].map(String.init)
+        guard let since = try QueryParameters.since(request) else {
+            if let cursorText {
+                guard let before = Int64(cursorText), before > 0 else {
+                    throw APIError.invalidField("cursor", "cursor must be a next_cursor value this server handed out")
+                }
+                conditions.append(.compare(.sequence, .less, .integer(before)))
             }
-            before = sequence
+            let result = try await instance.store.query(
+                RecordQuery(filter: .all(conditions), sort: [RecordSort(.sequence, descending: true)], limit: limit))
+            let next = result.hasMore ? result.records.last.map { String($0.sequence) } : nil
+            return JSONResponse.list(result.records.map(\.jsonValue), nextCursor: next)
         }
-        let page = try await instance.store.latestRecords(actor: query["actor"].map(String.init), before: before, limit: limit)
-        return JSONResponse.list(page.records.map(\.jsonValue), nextCursor: page.nextCursor.map { String($0) })
+        conditions.append(.compare(.clock, .greater, .integer(since)))
+        if let cursorText {
+            guard let cursor = ThreadCursor(cursorText), cursor.direction == .newer else {
+                throw APIError.invalidField("cursor", "cursor must be a next_cursor value this server handed out for the same since")
+            }
+            conditions.append(.any([
+                .compare(.clock, .greater, .integer(cursor.clock)),
+                .all([.compare(.clock, .equal, .integer(cursor.clock)), .compare(.sequence, .greater, .integer(cursor.sequence))]),
+            ]))
+        }
+        let result = try await instance.store.query(
+            RecordQuery(filter: .all(conditions), sort: [RecordSort(.clock), RecordSort(.sequence)], limit: limit))
+        let next = result.hasMore
+            ? result.records.last.map { ThreadCursor(.newer, clock: $0.record.clock, sequence: $0.sequence).description } : nil
+        return JSONResponse.list(result.records.map(\.jsonValue), nextCursor: next)
     }
 }
 

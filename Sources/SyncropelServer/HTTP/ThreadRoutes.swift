@@ -34,6 +34,7 @@ struct ThreadRoutes {
 
     private func records(_ request: Request, thread: String) async throws -> Response {
         let instance = try gate.readyInstance()
+        try QueryParameters.check(request, allowed: ["limit", "since", "cursor"])
         let page = try await instance.store.threadRecords(
             thread, from: try QueryParameters.threadPosition(request), limit: try QueryParameters.limit(request))
         return Self.pageResponse(page)
