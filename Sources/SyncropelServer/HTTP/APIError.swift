@@ -49,6 +49,11 @@ public struct APIError: Error, Sendable, Equatable {
         self.init(status, error.code.rawValue, error.message, field: error.field)
     }
 
+    /// A query the store cannot read: `400 INVALID_FIELD` naming the place in the request.
+    init(_ error: RecordQueryError) {
+        self.init(.badRequest, "INVALID_FIELD", error.message, field: error.field)
+    }
+
     /// The answer for a store failure; only a full store is the client's to know about in detail.
     init(_ error: StoreError) {
         switch error {
@@ -67,6 +72,7 @@ public struct APIError: Error, Sendable, Equatable {
         case let apiError as APIError: apiError
         case let recordError as RecordError: APIError(recordError)
         case let storeError as StoreError: APIError(storeError)
+        case let queryError as RecordQueryError: APIError(queryError)
         case let httpError as HTTPError where httpError.status == .contentTooLarge: .payloadTooLarge
         case is NIOTooManyBytesError: .payloadTooLarge
         default: APIError(.internalServerError, "INTERNAL", String(describing: error))

@@ -7,7 +7,8 @@ struct JSONRequestBody {
     let value: JSONValue
     let byteCount: Int
 
-    /// Refuses a non-JSON content type (415), more than 8 MiB (413) and text that is not JSON (400).
+    /// Refuses a non-JSON content type (415), more than 8 MiB (413), a body cut short and
+    /// text that is not a JSON object (400).
     static func read(_ request: Request, context: InstanceRequestContext) async throws -> JSONRequestBody {
         if let contentType = request.headers[.contentType], !isJSON(contentType) {
             throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json, not \(contentType)")
@@ -20,6 +21,10 @@ struct JSONRequestBody {
             throw APIError.payloadTooLarge
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge
+        } catch {
+            // The client ended the body early: the connection closed before its
+            // Content-Length, or a chunked body stopped mid-chunk.
+            throw APIError(.badRequest, "INVALID_JSON", "the request body ended before it was complete (\(error))")
         }
         let value: JSONValue
         do {
@@ -34,7 +39,8 @@ struct JSONRequestBody {
     }
 
     private static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        // `prefix(while:)`, not `split(...)[0]`: a value of only ";" splits into nothing.
+        let mediaType = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
         return mediaType == "application/json" || mediaType.hasSuffix("+json")
     }
 }
