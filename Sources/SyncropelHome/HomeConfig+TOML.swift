@@ -38,7 +38,8 @@ extension HomeConfig {
             server: Server(
                 host: try server.string("host", expected: "a host name or address") { $0.isEmpty ? nil : $0 }
                     ?? defaults.server.host,
-                port: try server.int("port", in: 1...65535) ?? defaults.server.port
+                port: try server.int("port", in: 1...65535) ?? defaults.server.port,
+                sseHeartbeatSecs: try server.int("sse_heartbeat_secs", in: 1...86_400) ?? defaults.server.sseHeartbeatSecs
             ),
             store: Store(
                 url: try store.string("url", expected: "a store URL such as sqlite:///path/hub.db") {
@@ -72,7 +73,7 @@ extension HomeConfig {
             document = TOMLTable()
         }
         HomeConfig.set("identity", in: document, ["actor": identity.actor, "did": identity.did])
-        HomeConfig.set("server", in: document, ["host": server.host, "port": server.port])
+        HomeConfig.set("server", in: document, ["host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs])
         HomeConfig.set("store", in: document, ["url": store.url, "durability": store.durability.rawValue])
         HomeConfig.set(
             "backup", in: document,

@@ -25,10 +25,13 @@ public struct HomeConfig: Sendable, Equatable {
     public struct Server: Sendable, Equatable {
         public var host: String
         public var port: Int
+        /// Seconds between heartbeats on a thread watch (SSE); `SPL_SSE_HEARTBEAT_SECS` overrides it.
+        public var sseHeartbeatSecs: Int
 
-        public init(host: String = "127.0.0.1", port: Int = 9100) {
+        public init(host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15) {
             self.host = host
             self.port = port
+            self.sseHeartbeatSecs = sseHeartbeatSecs
         }
     }
 

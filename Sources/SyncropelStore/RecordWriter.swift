@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// The store's one writer: concurrent ingest requests that arrive while a
 /// commit is running are grouped into the next commit.
@@ -13,14 +14,17 @@ actor RecordWriter {
 
     private let database: any DatabaseWriter
     private let path: String
+    /// Hears the highest sequence after each commit that created records.
+    let commits: CommitNotifier
     private var pending: [Pending] = []
     private var isCommitting = false
     private var isClosed = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(database: any DatabaseWriter, path: String) {
+    init(database: any DatabaseWriter, path: String, highestSequence: Int64) {
         self.database = database
         self.path = path
+        commits = CommitNotifier(highest: highestSequence)
     }
 
     func submit(_ request: IngestRequest) async throws -> [IngestResult] {
@@ -42,6 +46,7 @@ actor RecordWriter {
         if isCommitting {
             await withCheckedContinuation { drainWaiters.append($0) }
         }
+        commits.close()
         return true
     }
 
@@ -57,6 +62,10 @@ actor RecordWriter {
             } catch {
                 outcomes = Array(repeating: .failure(StoreError.from(error, path: path)), count: group.count)
             }
+            let created = outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
+            if let highest = created.map(\.stored.sequence).max() {
+                commits.committed(through: highest)
+            }
             for (item, outcome) in zip(group, outcomes) {
                 item.continuation.resume(with: outcome)
             }
@@ -66,5 +75,67 @@ actor RecordWriter {
             waiter.resume()
         }
         drainWaiters.removeAll()
+    }
+}
+
+/// Tells followers of the log how far it is committed, so they read new records by
+/// sequence instead of polling: one notice per commit, whoever wrote it.
+final class CommitNotifier: Sendable {
+    private struct State {
+        var highest: Int64
+        var observers: [Int: AsyncStream<Int64>.Continuation] = [:]
+        var nextID = 0
+        var isClosed = false
+    }
+
+    private let state: Mutex<State>
+
+    init(highest: Int64) {
+        state = Mutex(State(highest: highest))
+    }
+
+    var highest: Int64 { state.withLock { $0.highest } }
+
+    /// The highest sequence now, then after each commit; a slow reader sees only the newest.
+    func observe() -> AsyncStream<Int64> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int64.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state -> Int? in
+            continuation.yield(state.highest)
+            guard !state.isClosed else { return nil }
+            defer { state.nextID += 1 }
+            state.observers[state.nextID] = continuation
+            return state.nextID
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.observers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func committed(through sequence: Int64) {
+        // Yielded outside the lock: a stream's termination handler takes it again.
+        let observers = state.withLock { state in
+            state.highest = max(state.highest, sequence)
+            return Array(state.observers.values)
+        }
+        for observer in observers {
+            observer.yield(sequence)
+        }
+    }
+
+    /// Ends every stream: the store is closed and nothing more will be committed.
+    func close() {
+        let observers = state.withLock { state in
+            state.isClosed = true
+            defer { state.observers.removeAll() }
+            return Array(state.observers.values)
+        }
+        for observer in observers {
+            observer.finish()
+        }
     }
 }

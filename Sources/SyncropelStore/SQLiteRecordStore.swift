@@ -83,14 +83,18 @@ public final class SQLiteRecordStore: RecordStore {
     }
 
     private init(database: any DatabaseWriter, path: String, options: Options) throws(StoreError) {
+        let highestSequence: Int64
         do {
             try StoreSchema.prepare(database, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
+            highestSequence = try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records") ?? 0
+            }
         } catch {
             throw Self.openingError(error, path: path)
         }
         self.database = database
         self.path = path
-        writer = RecordWriter(database: database, path: path)
+        writer = RecordWriter(database: database, path: path, highestSequence: highestSequence)
     }
 
     private static func configuration(_ options: Options) -> Configuration {
@@ -125,6 +129,47 @@ public final class SQLiteRecordStore: RecordStore {
     public func ingest(batch drafts: [RecordDraft], signingWith signer: SigningIdentity? = nil) async throws -> [IngestResult] {
         guard !drafts.isEmpty else { return [] }
         return try await writer.submit(IngestRequest(drafts: drafts, signer: signer, isBatch: true))
+    }
+
+    // MARK: Following the log
+
+    /// The highest sequence committed so far (0 for an empty store).
+    public var highestCommittedSequence: Int64 { writer.commits.highest }
+
+    /// The highest committed sequence now, then again after every commit that created
+    /// records, whoever wrote them; a reader that falls behind sees only the newest value.
+    /// The stream ends when the store closes. Read what is new with `records(afterSequence:limit:)`.
+    ///
+    /// ```swift
+    /// var seen = store.highestCommittedSequence
+    /// for await highest in store.committedSequences() where highest > seen {
+    ///     let fresh = try await store.records(afterSequence: seen, limit: 1000)
+    ///     seen = fresh.last?.sequence ?? highest
+    /// }
+    /// ```
+    public func committedSequences() -> AsyncStream<Int64> {
+        writer.commits.observe()
+    }
+
+    /// A thread's records in sequence order with `afterSequence < sequence <= throughSequence`
+    /// and, when `clockAbove` is given, `clock > clockAbove`: what a watcher replays before
+    /// it follows the thread live.
+    public func threadRecords(
+        _ thread: String, afterSequence: Int64, throughSequence: Int64, clockAbove: Int64?, limit: Int
+    ) async throws -> [StoredRecord] {
+        let path = path
+        let limit = Self.pageLimit(limit)
+        let clockFilter = clockAbove == nil ? "" : "AND clock > ?"
+        var arguments: StatementArguments = [thread, afterSequence, throughSequence]
+        if let clockAbove { arguments += [clockAbove] }
+        arguments += [limit]
+        let sql = """
+            SELECT \(StoredRecordRow.columns) FROM records
+            WHERE thread = ? AND sequence > ? AND sequence <= ? \(clockFilter) ORDER BY sequence LIMIT ?
+            """
+        return try await read { [arguments] db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { try StoredRecordRow.decode($0, path: path) }
+        }
     }
 
     // MARK: Reads
@@ -165,29 +210,6 @@ public final class SQLiteRecordStore: RecordStore {
                     "\(select) AND (clock, sequence) > (?, ?) \(forward)", [thread, cursor.clock, cursor.sequence])
                 return ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: true)
             }
-        }
-    }
-
-    public func latestRecords(actor: String?, before: Int64?, limit: Int) async throws -> RecordPage {
-        let path = path
-        let limit = Self.pageLimit(limit)
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let actor {
-            conditions.append("actor = ?")
-            arguments += [actor]
-        }
-        if let before {
-            conditions.append("sequence < ?")
-            arguments += [before]
-        }
-        arguments += [limit + 1]
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(StoredRecordRow.columns) FROM records \(filter) ORDER BY sequence DESC LIMIT ?"
-        return try await read { [arguments] db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-            let records = try rows.prefix(limit).map { try StoredRecordRow.decode($0, path: path) }
-            return RecordPage(records: records, nextCursor: rows.count > limit ? records.last?.sequence : nil)
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
     @Test func defaultsForAnEmptyFile() throws {
         let config = try HomeConfig.parse("", path: "/h/config.toml", environment: environment)
         #expect(config.identity == .init(actor: "did:sync:user:ana", did: nil))
-        #expect(config.server == .init(host: "127.0.0.1", port: 9100))
+        #expect(config.server == .init(host: "127.0.0.1", port: 9100, sseHeartbeatSecs: 15))
         #expect(config.store == .init(url: nil, durability: .normal))
         #expect(config.backup.root == nil)
         #expect(config.backup.retentionDays == 14)
@@ -35,6 +35,7 @@ import Testing
             [server]
             host = "0.0.0.0"
             port = 9300
+            sse_heartbeat_secs = 2
             [store]
             url = "sqlite:///data/hub.db"
             durability = "full"
@@ -47,7 +48,7 @@ import Testing
             """
         let config = try HomeConfig.parse(text, path: "/h/config.toml", environment: environment)
         #expect(config.identity == .init(actor: "did:sync:user:bob", did: did))
-        #expect(config.server == .init(host: "0.0.0.0", port: 9300))
+        #expect(config.server == .init(host: "0.0.0.0", port: 9300, sseHeartbeatSecs: 2))
         #expect(config.store == .init(url: "sqlite:///data/hub.db", durability: .full))
         #expect(config.backup == .init(root: "/backups", retentionDays: 30,
                                        dailyAt: .init(hour: 23, minute: 45)!, intervalSecs: 5, auto: true))
@@ -59,6 +60,7 @@ import Testing
         var config = HomeConfig.defaults(environment: environment)
         config.identity.did = SigningIdentity().didKey.description
         config.server.port = 9301
+        config.server.sseHeartbeatSecs = 30
         config.store.durability = .full
         config.backup = .init(root: "/var/backups/spl", retentionDays: 7, dailyAt: .init("04:05")!,
                               intervalSecs: 60, auto: true)
@@ -131,6 +133,8 @@ import Testing
         ("[server]\nport = \"9100\"", "server.port", "an integer from 1 to 65535"),
         ("[server]\nport = 70000", "server.port", "an integer from 1 to 65535"),
         ("[server]\nhost = \"\"", "server.host", "a host name or address"),
+        ("[server]\nsse_heartbeat_secs = 0", "server.sse_heartbeat_secs", "an integer from 1 to 86400"),
+        ("[server]\nsse_heartbeat_secs = 1.5", "server.sse_heartbeat_secs", "an integer from 1 to 86400"),
         ("[identity]\nactor = \"ana\"", "identity.actor", "a DID (did:…) of at most 512 bytes"),
         ("[identity]\ndid = \"did:key:nope\"", "identity.did", "the did:key of an Ed25519 key (did:key:z6Mk…)"),
         ("[store]\ndurability = \"paranoid\"", "store.durability", "\"normal\" or \"full\""),

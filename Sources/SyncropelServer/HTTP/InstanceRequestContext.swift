@@ -9,9 +9,13 @@ import NIOCore
 public struct InstanceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let viaUnixSocket: Bool
+    /// The request's connection. Hummingbird does not cancel a streaming response when the
+    /// client leaves, so a thread watch learns it from `channel.closeFuture`.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         if case .unixDomainSocket = source.channel.localAddress {
             viaUnixSocket = true
         } else {

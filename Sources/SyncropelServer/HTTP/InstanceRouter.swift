@@ -3,12 +3,13 @@ import SyncropelKit
 
 /// The one router both listeners answer with (SPEC 7).
 enum InstanceRouter {
-    static func make(gate: InstanceGate, version: String) -> Router<InstanceRequestContext> {
+    static func make(gate: InstanceGate, feed: RecordFeed, version: String) -> Router<InstanceRequestContext> {
         let router = Router(context: InstanceRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(serverHeader: "spl/\(version)"))
         InstanceRoutes(gate: gate).register(on: router)
         RecordRoutes(gate: gate).register(on: router)
         ThreadRoutes(gate: gate).register(on: router)
+        WatchRoutes(gate: gate, feed: feed).register(on: router)
         BackupRoutes(gate: gate).register(on: router)
         return router
     }

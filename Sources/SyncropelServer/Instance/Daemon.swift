@@ -55,6 +55,12 @@ public struct Daemon: Sendable {
         let host = options.host ?? config.server.host
         let port = options.port ?? config.server.port
         guard (1...65535).contains(port) else { throw .configuration("port \(port) is not a TCP port (1-65535)") }
+        let heartbeat: Duration
+        do {
+            heartbeat = try HeartbeatSetting.interval(config: config, environment: environment)
+        } catch {
+            throw .configuration(error.description)
+        }
         let storePath = try resolveStorePath(config)
         if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
         if config.identity.did == nil { config.identity.did = identity.didKey.description }
@@ -89,12 +95,13 @@ public struct Daemon: Sendable {
         let gate = InstanceGate()
         let failure = StartupFailure()
         let signal = BindSignal(listeners: 2)
-        let responder = InstanceRouter.make(gate: gate, version: version).buildResponder()
+        let feed = RecordFeed()
+        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
             home: home, config: config, identity: identity, options: options, storePath: storePath,
             backupRoot: backupRoot, cleanShutdownStamp: stamp, version: version, bind: bind, startedAt: startedAt,
-            logger: logger, reportPhase: { phase in
+            environment: environment, logger: logger, reportPhase: { phase in
                 gate.setPhase(phase)
                 runInfo.write(phase: phase)
             })
@@ -107,7 +114,9 @@ public struct Daemon: Sendable {
         let socketListener = Listener(
             responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
             signal: signal, failure: failure, logger: serverLogger)
-        let services: [any Service] = [instanceService, tcpListener, socketListener]
+        // Last, so it stops first: open watches end before the listeners wait for their requests.
+        let feedService = RecordFeedService(feed: feed, heartbeat: heartbeat)
+        let services: [any Service] = [instanceService, tcpListener, socketListener, feedService]
         var configuration = ServiceGroupConfiguration(
             services: services.map { service in
                 // A failed start shuts the listeners down gracefully: cancelling them leaves
