@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GRDB
 
 /// How far a backup has copied, in database pages.
@@ -34,18 +35,31 @@ public struct StoreBackupResult: Sendable, Equatable {
 /// commits neither restart nor leak into the copy, and the record count and
 /// highest sequence describe exactly the copied state. The copy is switched to
 /// `journal_mode=DELETE` (it opens with no -wal/-shm beside it), written under
-/// a temporary name in the destination folder, made 0600, fsynced, renamed over
-/// `destination`, and the folder fsynced. On failure nothing is left behind
-/// and `destination` is untouched.
+/// a temporary name in the destination folder, made 0600, fsynced, put in place
+/// (renamed over `destination`, or linked only if nothing is there: `Placement`),
+/// and the folder fsynced. On failure nothing is left behind and `destination`
+/// is untouched.
 ///
 /// ```swift
-/// let result = try await StoreBackup.copy(file: home + "/hub.db", to: folder + "/hub.db.20250101-030000")
+/// let result = try await StoreBackup.copy(
+///     file: home + "/hub.db", to: folder + "/hub.db.20250101-030000", placement: .keepingExisting)
 /// print(result.path, result.bytes, result.recordCount)
 /// ```
 public enum StoreBackup {
+    /// What to do when a file is already at the destination.
+    public enum Placement: Sendable {
+        /// Rename over it (the startup backup's own incoming file).
+        case replacing
+        /// Refuse with `StoreError.destinationExists` (`backup now`, daily backups, `--to FILE`);
+        /// checked atomically when the copy is linked into place, so two backups racing for one
+        /// name cannot overwrite each other.
+        case keepingExisting
+    }
+
     /// Backs up a store file that no daemon has open (`spl backup now` without a daemon).
     public static func copy(
-        file source: String, to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
+        file source: String, to destination: String, placement: Placement = .replacing,
+        progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
     ) async throws(StoreError) -> StoreBackupResult {
         let database: DatabaseQueue
         do {
@@ -54,12 +68,24 @@ public enum StoreBackup {
             throw StoreError.backupFailed(destination: destination, reason: "cannot read \(source): \(reason(error))")
         }
         defer { try? database.close() }
-        return try await copy(from: database, to: destination, progress: progress)
+        return try await copy(from: database, to: destination, placement: placement, progress: progress)
+    }
+
+    /// Backs up the store a running daemon serves, without pausing its writers.
+    public static func copy(
+        store: SQLiteRecordStore, to destination: String, placement: Placement,
+        progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
+    ) async throws(StoreError) -> StoreBackupResult {
+        try await copy(from: store.database, to: destination, placement: placement, progress: progress)
     }
 
     static func copy(
-        from source: any DatabaseReader, to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)?
+        from source: any DatabaseReader, to destination: String, placement: Placement = .replacing,
+        progress: (@Sendable (StoreBackupProgress) -> Void)?
     ) async throws(StoreError) -> StoreBackupResult {
+        if placement == .keepingExisting, (try? DurableFile.status(destination)) != nil {
+            throw StoreError.destinationExists(path: destination)
+        }
         let destinationURL = URL(fileURLWithPath: destination)
         let folder = destinationURL.deletingLastPathComponent().path
         let temporary = "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
@@ -82,7 +108,10 @@ public enum StoreBackup {
             try copy.close()
             try DurableFile.setMode(temporary, 0o600)
             try DurableFile.sync(temporary)
-            try DurableFile.move(temporary, to: destination)
+            switch placement {
+            case .replacing: try DurableFile.move(temporary, to: destination)
+            case .keepingExisting: try linkWithoutReplacing(temporary, to: destination)
+            }
             try DurableFile.sync(folder)
             let bytes = try DurableFile.status(destination).map { Int64($0.st_size) } ?? 0
             return StoreBackupResult(
@@ -91,8 +120,20 @@ public enum StoreBackup {
             for leftover in [temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"] {
                 try? FileManager.default.removeItem(atPath: leftover)
             }
+            if case StoreError.destinationExists = error { throw .destinationExists(path: destination) }
             throw StoreError.backupFailed(destination: destination, reason: reason(error))
         }
+    }
+
+    /// Puts `temporary` at `destination` only if nothing is there: `link` fails with EEXIST
+    /// where `rename` would silently replace.
+    private static func linkWithoutReplacing(_ temporary: String, to destination: String) throws(StoreError) {
+        guard link(temporary, destination) == 0 else {
+            if errno == EEXIST { throw StoreError.destinationExists(path: destination) }
+            throw StoreError.fileSystem(
+                path: destination, operation: "link \(temporary) to", reason: String(cString: strerror(errno)))
+        }
+        unlink(temporary)
     }
 
     private static func reason(_ error: any Error) -> String {

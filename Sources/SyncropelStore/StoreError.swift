@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case damagedRecord(path: String, sequence: Int64, reason: String)
     /// A backup could not be written; the destination was left untouched.
     case backupFailed(destination: String, reason: String)
+    /// A backup was asked to go where a file already is; backups never overwrite.
+    case destinationExists(path: String)
     /// A file beside the store (such as the clean-shutdown stamp) could not be written.
     case fileSystem(path: String, operation: String, reason: String)
     /// The store was closed before the request reached it.
@@ -42,6 +44,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "store \(path) has a damaged record at sequence \(sequence): \(reason); the file was changed outside spl, restore it from a backup"
         case .backupFailed(let destination, let reason):
             return "backup to \(destination) failed: \(reason)"
+        case .destinationExists(let path):
+            return "\(path) already exists and a backup never overwrites a file; choose another name"
         case .fileSystem(let path, let operation, let reason):
             return "cannot \(operation) \(path): \(reason)"
         case .closed(let path):

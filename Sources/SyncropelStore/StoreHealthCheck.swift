@@ -4,7 +4,7 @@ import GRDB
 /// Decides whether a store file can be opened, before anything opens it for writing.
 ///
 /// In order: the file exists and is not empty; its header reads `SQLite format 3`;
-/// SQLite opens it read-only; optionally `PRAGMA quick_check` finds nothing; its
+/// SQLite opens it read-only; optionally `PRAGMA quick_check` (or `integrity_check`) finds nothing; its
 /// schema is one this code knows; the `records` table can be read. The file is
 /// never modified and no file is created beside it.
 ///
@@ -22,7 +22,21 @@ public struct StoreHealthCheck: Sendable {
         self.path = path
     }
 
+    /// How much of the b-tree structure SQLite checks before the schema is read.
+    public enum PageCheck: String, Sendable {
+        /// Header and schema only (start-up after a clean shutdown).
+        case none
+        /// `PRAGMA quick_check`: every page, without comparing indexes to their tables.
+        case quick = "quick_check"
+        /// `PRAGMA integrity_check`: also every index against its table (`spl backup verify --full`).
+        case integrity = "integrity_check"
+    }
+
     public func run(quickCheck: Bool) throws(StoreHealthError) -> StoreHealthReport {
+        try run(pages: quickCheck ? .quick : .none)
+    }
+
+    public func run(pages: PageCheck) throws(StoreHealthError) -> StoreHealthReport {
         let status: stat?
         do {
             status = try DurableFile.status(path)
@@ -40,10 +54,10 @@ public struct StoreHealthCheck: Sendable {
                     // SQLite accepted a file whose header is not its own: still not a store.
                     throw StoreHealthError.notADatabase(path: path, sqliteMessage: "the file does not start with the SQLite header")
                 }
-                if quickCheck {
-                    try runQuickCheck(db)
+                if pages != .none {
+                    try runPageCheck(pages, db)
                 }
-                return try inspect(db, quickChecked: quickCheck)
+                return try inspect(db, quickChecked: pages != .none)
             }
         } catch {
             throw classify(error)
@@ -58,11 +72,11 @@ public struct StoreHealthCheck: Sendable {
         return [UInt8](try handle.read(upToCount: 100) ?? Data())
     }
 
-    /// Reads every line `quick_check` reports; the first few become the message.
-    private func runQuickCheck(_ db: Database) throws {
+    /// Reads every line the check reports; the first few become the message.
+    private func runPageCheck(_ check: PageCheck, _ db: Database) throws {
         var findings: [String] = []
         var findingCount = 0
-        let lines = try String.fetchCursor(db, sql: "PRAGMA quick_check")
+        let lines = try String.fetchCursor(db, sql: "PRAGMA \(check.rawValue)")
         while let line = try lines.next() {
             guard line != "ok" else { continue }
             findingCount += 1
@@ -74,7 +88,7 @@ public struct StoreHealthCheck: Sendable {
         guard findingCount == 0 else {
             let more = findingCount > findings.count ? " (and \(findingCount - findings.count) more)" : ""
             throw StoreHealthError.corrupt(
-                path: path, sqliteMessage: "quick_check: " + findings.joined(separator: "; ") + more)
+                path: path, sqliteMessage: "\(check.rawValue): " + findings.joined(separator: "; ") + more)
         }
     }
 

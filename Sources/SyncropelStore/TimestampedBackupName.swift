@@ -17,11 +17,47 @@ public enum TimestampedBackupName {
         return candidate
     }
 
-    /// `20261127-130405` for 2026-11-27 13:04:05 UTC.
-    public static func stamp(_ date: Date) -> String {
+    /// The UTC time in a timestamped backup's name (`hub.db.20261127-130405` or `…-130405-2`);
+    /// nil for any other name, such as the startup generations `hub.db.bak*`.
+    public static func date(ofName name: String) -> Date? {
+        guard let stamp = stampPart(of: name) else { return nil }
+        let digits = Array(stamp.utf8.prefix(15)).filter { $0 != UInt8(ascii: "-") }.map { Int($0) - 48 }
+        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        var parts = DateComponents()
+        (parts.year, parts.month, parts.day) = (number(0..<4), number(4..<6), number(6..<8))
+        (parts.hour, parts.minute, parts.second) = (number(8..<10), number(10..<12), number(12..<14))
+        guard let date = utcCalendar.date(from: parts), stamp.hasPrefix(Self.stamp(date)) else { return nil }
+        return date
+    }
+
+    /// `keys.<stamp>.sealed`, the identity backup written beside a timestamped backup (SPEC 8.4);
+    /// nil for any other name. The same rule as `SealedKeys.fileName(forBackup:)` in SyncropelHome,
+    /// which this module cannot import; prune and list find the keys file by it.
+    public static func sealedKeysName(forBackup name: String) -> String? {
+        guard date(ofName: name) != nil, let stamp = stampPart(of: name) else { return nil }
+        return "keys.\(stamp).sealed"
+    }
+
+    /// `20261127-130405` or `20261127-130405-2` when `name` is a timestamped backup's name.
+    private static func stampPart(of name: String) -> Substring? {
+        guard name.hasPrefix(prefix) else { return nil }
+        let stamp = name.dropFirst(prefix.count)
+        let parts = stamp.split(separator: "-", omittingEmptySubsequences: false)
+        let isDigits: (Substring) -> Bool = { part in !part.isEmpty && part.allSatisfy { ("0"..."9").contains($0) } }
+        guard parts.count == 2 || parts.count == 3, parts[0].count == 8, parts[1].count == 6, parts.allSatisfy(isDigits)
+        else { return nil }
+        return stamp
+    }
+
+    private static let utcCalendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return calendar
+    }()
+
+    /// `20261127-130405` for 2026-11-27 13:04:05 UTC.
+    public static func stamp(_ date: Date) -> String {
+        let parts = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
         return String(format: "%04d", parts.year ?? 0) + two(parts.month) + two(parts.day) + "-"
             + two(parts.hour) + two(parts.minute) + two(parts.second)

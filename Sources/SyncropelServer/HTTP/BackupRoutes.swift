@@ -1,35 +1,121 @@
 import Foundation
 import Hummingbird
+import NIOCore
+import SyncropelHome
 import SyncropelKit
 import SyncropelStore
 
-/// `POST /v1/admin/backup`: a timestamped backup taken while the daemon keeps serving.
+/// `POST /v1/admin/backup`: a backup taken while the daemon keeps serving (SPEC 8.2 `backup now`).
+///
+/// Body (optional): `{"to": "/absolute/file"}` writes there instead of a timestamped name in
+/// the instance folder; accepted only through run/spl.sock, since it writes where the
+/// daemon's user may write. Either way an existing file is never overwritten (409
+/// `BACKUP_EXISTS`). With `SPL_BACKUP_PASSPHRASE` in the daemon's environment a
+/// timestamped backup also gets `keys.<stamp>.sealed` beside it (SPEC 8.4).
+///
+/// Answer 201: `{"object":"backup","path","bytes","records","highest_sequence","sealed_keys":<path|null>,"warning"?}`;
+/// `warning` says the copy was written but the keys could not be sealed.
+///
+/// With `Accept: application/x-ndjson` the answer is 200 and streamed, one JSON object a line:
+/// `{"object":"backup_progress","copied_pages","total_pages"}` as the copy proceeds, then the
+/// backup object above or an error object. `spl backup now` asks for it to show progress.
 struct BackupRoutes {
+    static let progressMediaType = "application/x-ndjson"
+
     let gate: InstanceGate
 
     func register(on router: Router<InstanceRequestContext>) {
-        router.post("/v1/admin/backup") { _, _ in try await backup() }
+        router.post("/v1/admin/backup") { request, context in
+            let instance = try gate.readyInstance()
+            let destination = try await requestedDestination(request, context: context)
+            guard request.headers[.accept] == Self.progressMediaType else {
+                return JSONResponse.make(try await Self.take(instance, to: destination, progress: nil), status: .created)
+            }
+            return Self.streamed(instance, to: destination)
+        }
     }
 
-    /// A consistent backup taken while the daemon keeps serving (SPEC 8.2 `backup now`).
-    private func backup() async throws -> Response {
-        let instance = try gate.readyInstance()
-        let folder: String
-        do {
-            folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
-        } catch {
-            throw APIError(.internalServerError, "BACKUP_FAILED", "\(error)")
+    /// Progress lines, then the answer; the backup finishes even when the client leaves.
+    private static func streamed(_ instance: Instance, to destination: String?) -> Response {
+        let (lines, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        Task {
+            do {
+                let answer = try await take(instance, to: destination) { step in
+                    continuation.yield([
+                        "object": "backup_progress", "copied_pages": .int(step.copiedPages), "total_pages": .int(step.totalPages),
+                    ])
+                }
+                continuation.yield(answer)
+            } catch let error as APIError {
+                continuation.yield(error.jsonValue)
+            } catch {
+                continuation.yield(APIError(.internalServerError, "BACKUP_FAILED", "\(error)").jsonValue)
+            }
+            continuation.finish()
         }
-        let destination = TimestampedBackupName.unusedPath(in: folder, at: Date())
-        let result: StoreBackupResult
+        return Response(
+            status: .ok, headers: [.contentType: progressMediaType],
+            body: ResponseBody { writer in
+                for await line in lines {
+                    try await writer.write(ByteBuffer(string: line.serialized() + "\n"))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// A timestamped backup in the instance folder, or a backup to `destination`.
+    private static func take(
+        _ instance: Instance, to destination: String?, progress: (@Sendable (StoreBackupProgress) -> Void)?
+    ) async throws -> JSONValue {
         do {
-            result = try await instance.store.backup(to: destination)
-        } catch {
+            if let destination {
+                let result = try await StoreBackup.copy(
+                    store: instance.store, to: destination, placement: .keepingExisting, progress: progress)
+                return answer(result, sealedKeys: nil, warning: nil)
+            }
+            let folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
+            let result = try await TimestampedBackup.take(
+                store: instance.store, into: folder, home: instance.home,
+                passphrase: instance.backupPassphrase, at: Date(), progress: progress)
+            return answer(result.backup, sealedKeys: result.sealedKeys, warning: nil)
+        } catch let error as TimestampedBackupError {
+            guard case let .keysNotSealed(backup, _, _) = error else { throw error }
+            return answer(backup, sealedKeys: nil, warning: error.description)
+        } catch let error as StoreError {
+            if case .destinationExists = error { throw APIError(.conflict, "BACKUP_EXISTS", error.description, field: "to") }
+            throw APIError(.internalServerError, "BACKUP_FAILED", error.description)
+        } catch let error as HomeError {
             throw APIError(.internalServerError, "BACKUP_FAILED", error.description)
         }
-        return JSONResponse.make([
-            "object": "backup", "path": .string(result.path), "bytes": .int(result.bytes),
-            "records": .int(result.recordCount), "highest_sequence": .int(result.highestSequence),
-        ], status: .created)
+    }
+
+    /// The `to` of the body, or nil for a timestamped backup in the instance folder.
+    private func requestedDestination(_ request: Request, context: InstanceRequestContext) async throws -> String? {
+        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
+        guard hasBody else { return nil }
+        let object = try await JSONRequestBody.read(request, context: context).value.objectValue ?? JSONObject()
+        if let unknown = object.members.first(where: { $0.key != "to" }) {
+            throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is {\"to\": \"/absolute/file\"} or empty")
+        }
+        guard let value = object["to"] else { return nil }
+        guard let path = value.stringValue, path.hasPrefix("/") else {
+            throw APIError.invalidField("to", "to must be an absolute file path")
+        }
+        guard context.viaUnixSocket else {
+            throw APIError(.forbidden, "LOCAL_ONLY", "a backup to a chosen file is taken only through the local socket (spl backup now --to FILE)", field: "to")
+        }
+        return path
+    }
+
+    private static func answer(_ result: StoreBackupResult, sealedKeys: String?, warning: String?) -> JSONValue {
+        var members: [JSONObject.Member] = [
+            .init(key: "object", value: "backup"), .init(key: "path", value: .string(result.path)),
+            .init(key: "bytes", value: .int(result.bytes)),
+            .init(key: "records", value: .int(result.recordCount)),
+            .init(key: "highest_sequence", value: .int(result.highestSequence)),
+            .init(key: "sealed_keys", value: sealedKeys.map(JSONValue.string) ?? .null),
+        ]
+        if let warning { members.append(.init(key: "warning", value: .string(warning))) }
+        return .object(JSONObject(members))
     }
 }

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import SyncropelStore
+
+/// `spl backup prune` (SPEC 8.2): retention of the timestamped backups.
+struct BackupPruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove timestamped backups older than [backup] retention_days (default 14).",
+        discussion: """
+            Each removed backup takes its keys.<stamp>.sealed with it. The newest 3 timestamped \
+            backups always stay; startup generations (hub.db.bak*) and other files are never touched.
+            """
+    )
+
+    func run() async throws {
+        let location = try BackupLocation.resolve()
+        let days = location.config.backup.retentionDays
+        let removed = try BackupRetention.prune(folder: location.instanceFolder, retentionDays: days, now: Date())
+        for path in removed {
+            print("removed \(path)")
+        }
+        let backups = removed.filter { !($0 as NSString).lastPathComponent.hasPrefix("keys.") }.count
+        print("pruned \(backups) backups older than \(days) days from \(location.instanceFolder)")
+    }
+}

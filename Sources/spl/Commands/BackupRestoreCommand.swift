@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import SyncropelHome
+import SyncropelStore
+
+/// `spl backup restore FILE [--force] [--yes]` (SPEC 8.2).
+struct BackupRestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Replace this home's store with a backup (the daemon must be stopped).",
+        discussion: """
+            Verifies FILE first, then prints how many records the store holds now and after, and \
+            how many would be lost, before changing anything. hub.db (and its -wal, -shm) moves to \
+            hub.db.replaced.<epoch>; FILE is copied in as hub.db (0600). Start the instance again \
+            with 'spl serve --daemon'. Without a terminal to confirm on, pass --yes.
+            """
+    )
+
+    @Argument(help: "The backup file to restore.")
+    var file: String
+
+    @OptionGroup var force: BackupForceOption
+
+    @Flag(help: "Do not ask for confirmation (required without a terminal).")
+    var yes = false
+
+    func run() async throws {
+        let home = try CommandEnvironment.home()
+        let backup = file.absolutePath
+        // Held to the end: a daemon cannot start on the store while it is being replaced.
+        let lock = try HomeLock.acquireWithoutDaemon(home) { owner in
+            "\(owner) is running for \(home.root); stop it with 'spl stop' before restoring"
+        }
+        defer { lock.release() }
+
+        guard FileManager.default.fileExists(atPath: backup) else {
+            throw OperatorError("\(backup) does not exist; list the backups with 'spl backup list'")
+        }
+        if case .failed(let reason) = BackupVerifyCommand.verify(backup, full: false, showProgress: true) {
+            guard force.force else {
+                throw OperatorError("\(backup) failed verification (\(reason)); pass --force to restore it anyway")
+            }
+            print("Restoring anyway (--force).")
+        }
+
+        let store = home.storeFile
+        let plan = StoreRestore.plan(backup: backup, store: store)
+        print("Records:    \(Self.describe(plan.current, store)) now → \(Self.describe(plan.backup, backup)) after restore")
+        switch plan.lostRecords {
+        case let lost? where lost > 0:
+            print("Loses:      \(lost) records that are in \(store) but not in \(backup)")
+        case nil:
+            print("Loses:      unknown (the current store cannot be read)")
+        default:
+            print("Loses:      nothing")
+        }
+        try confirm(store: store)
+
+        let result: RestoreResult
+        do {
+            result = try StoreRestore.install(backup: backup, store: store, at: Date())
+        } catch {
+            throw OperatorError(error.description)
+        }
+        for moved in result.replacedFiles {
+            print("Moved:      \(moved)")
+        }
+        print("Restored:   \(backup) → \(store) (\(ByteCount.text(result.bytes)))")
+        print("Start the instance with 'spl serve --daemon'.")
+    }
+
+    /// Asks on the terminal unless `--yes`; without a terminal there is no one to ask.
+    private func confirm(store: String) throws {
+        guard !yes else { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw OperatorError("no terminal to confirm the restore on; pass --yes to restore without asking")
+        }
+        print("Replace \(store) with \(file.absolutePath)? [y/N] ", terminator: "")
+        fflush(nil)
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard answer == "y" || answer == "yes" else {
+            throw OperatorError("restore cancelled; nothing was changed")
+        }
+    }
+
+    /// `120`, `0 (no store)` or `unreadable (<reason>)`.
+    private static func describe(_ contents: StoreFileContents, _ path: String) -> String {
+        switch contents {
+        case .missing: "0 (no \(path))"
+        case .records(let count): "\(count)"
+        case .unreadable(let reason): "unreadable (\(reason))"
+        }
+    }
+}

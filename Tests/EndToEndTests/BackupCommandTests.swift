@@ -1,0 +1,318 @@
+import Foundation
+import Testing
+
+/// `spl backup now|list|verify|restore|prune` against real daemons in scratch homes (SPEC 8.2).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct BackupCommandTests {
+    /// Writes `count` KNOW records over TCP on `thread`, clocks 1…count.
+    private func write(_ daemon: DaemonFixture, count: Int, thread: String) async throws {
+        for clock in 1...count {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: thread))
+            try #require(posted.status == 201, "POST record \(clock): \(String(decoding: posted.body, as: UTF8.self))")
+        }
+    }
+
+    /// `spl backup now -o json`, required to succeed; the answer's fields.
+    private func backUp(_ daemon: DaemonFixture, _ extra: [String] = []) async throws -> [String: Any] {
+        let result = try await daemon.cli(["backup", "now", "-o", "json"] + extra)
+        try #require(result.status == 0, "spl backup now: \(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+    }
+
+    /// A started daemon with `records` records written after its bootstrap record.
+    private func daemonWith(records: Int, environment: [String: String] = [:]) async throws -> DaemonFixture {
+        let daemon = try DaemonFixture()
+        let started = try await daemon.spl.run(
+            ["serve", "--daemon", "--port", String(daemon.port)], timeout: 60, extraEnvironment: environment)
+        try #require(started.status == 0, "spl serve --daemon: \(started.stderr)")
+        try await write(daemon, count: records, thread: "th_backup")
+        return daemon
+    }
+
+    private func sqlite(_ file: String, _ sql: String) throws -> [String] {
+        try ShellTool.sqlite(file, sql).split(separator: "\n").map(String.init)
+    }
+
+    @Test func restoreRefusesAZeroFilledOrTamperedFileUnlessForced() async throws {
+        let daemon = try await daemonWith(records: 3)
+        defer { daemon.tearDown() }
+        let backup = try #require(try await backUp(daemon)["path"] as? String)
+        #expect(try await daemon.stopDaemon().status == 0)
+
+        let zero = daemon.spl.scratch.path + "/zero.db"
+        let size = try #require(FileManager.default.attributesOfItem(atPath: backup)[.size] as? Int)
+        try Data(count: size).write(to: URL(fileURLWithPath: zero))
+        let tampered = daemon.spl.scratch.path + "/tampered.db"
+        try FileManager.default.copyItem(atPath: backup, toPath: tampered)
+        _ = try ShellTool.sqlite(tampered, "UPDATE records SET canonical = replace(canonical, 'hello', 'HELLO') WHERE sequence = 2")
+        let store = try FileFingerprint.of(daemon.store)
+
+        let refusedZero = try await daemon.cli(["backup", "restore", zero, "--yes"])
+        #expect(refusedZero.status == 1)
+        #expect(refusedZero.stderr == "Error: \(zero) failed verification (store \(zero) is damaged: file is not a database (SQLite error 26)); pass --force to restore it anyway\n")
+        #expect(refusedZero.stdout.hasSuffix("FAILED: store \(zero) is damaged: file is not a database (SQLite error 26)\n"))
+        let refusedTampered = try await daemon.cli(["backup", "restore", tampered, "--yes"])
+        #expect(refusedTampered.status == 1)
+        #expect(refusedTampered.stderr == "Error: \(tampered) failed verification (1 bad records, 0 bad signatures); pass --force to restore it anyway\n")
+        let badID = try #require(try sqlite(tampered, "SELECT id FROM records WHERE sequence = 2").first)
+        #expect(refusedTampered.stdout.contains("bad record \(badID) (sequence 2): canonical bytes hash to "))
+        #expect(try FileFingerprint.of(daemon.store) == store, "a refused restore changes nothing")
+        #expect(!((try FileManager.default.contentsOfDirectory(atPath: daemon.home)).contains { $0.hasPrefix("hub.db.replaced") }))
+
+        let forced = try await daemon.cli(["backup", "restore", tampered, "--force", "--yes"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("Restoring anyway (--force).\n"))
+        #expect(try FileFingerprint.of(daemon.store).sha256 == FileFingerprint.of(tampered).sha256)
+    }
+
+    @Test func aRestoreThatLosesRecordsSaysHowManyBeforeDoingAnything() async throws {
+        let daemon = try await daemonWith(records: 3)
+        defer { daemon.tearDown() }
+        let backup = try #require(try await backUp(daemon)["path"] as? String)
+        try await write(daemon, count: 5, thread: "th_after_backup")
+        #expect(try await daemon.stopDaemon().status == 0)
+        let store = try FileFingerprint.of(daemon.store)
+
+        // 1 bootstrap record + 3 in the backup; 5 more in the store only.
+        let expectedPlan = """
+            Records:    9 now → 4 after restore
+            Loses:      5 records that are in \(daemon.store) but not in \(backup)
+
+            """
+        let unconfirmed = try await daemon.cli(["backup", "restore", backup])
+        #expect(unconfirmed.status == 1)
+        #expect(unconfirmed.stderr == "Error: no terminal to confirm the restore on; pass --yes to restore without asking\n")
+        #expect(unconfirmed.stdout.hasSuffix("OK\n" + expectedPlan), "\(unconfirmed.stdout)")
+        #expect(try FileFingerprint.of(daemon.store) == store)
+
+        let restored = try await daemon.cli(["backup", "restore", backup, "--yes"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let plan = try #require(restored.stdout.range(of: expectedPlan), "\(restored.stdout)")
+        let moved = try #require(restored.stdout.range(of: "Moved:      \(daemon.store).replaced."), "\(restored.stdout)")
+        #expect(plan.upperBound <= moved.lowerBound, "the numbers come before anything moves")
+        #expect(restored.stdout.hasSuffix("Start the instance with 'spl serve --daemon'.\n"))
+        let replaced = try FileManager.default.contentsOfDirectory(atPath: daemon.home).filter { $0.hasPrefix("hub.db.replaced.") }
+        #expect(replaced.count == 1, "\(replaced)")
+        #expect(try FileFingerprint.of(daemon.home + "/" + replaced[0]) == store)
+        #expect(try (FileManager.default.attributesOfItem(atPath: daemon.store)[.posixPermissions] as? Int) == 0o600)
+
+        _ = try await daemon.serveReady()
+        let health = try await daemon.httpJSON("GET", "/health")
+        #expect(health.object["records"] as? Int == 4)
+    }
+
+    @Test func restoreRefusesWhileTheDaemonRuns() async throws {
+        let daemon = try await daemonWith(records: 2)
+        defer { daemon.tearDown() }
+        let backup = try #require(try await backUp(daemon)["path"] as? String)
+        let pid = try #require(daemon.pid)
+        let refused = try await daemon.cli(["backup", "restore", backup, "--yes"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: spl serve (pid \(pid)) is running for \(daemon.home); stop it with 'spl stop' before restoring\n")
+        #expect(refused.stdout == "")
+        try await daemon.expectStatusOK()
+    }
+
+    @Test func backupNowDuringAWriteLoadHoldsEveryAcknowledgedRecordAsAPrefix() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        _ = try await daemon.serveReady()
+        let http = DaemonHTTP(port: daemon.port)
+        defer { http.close() }
+        let log = AckLog()
+        let loadStarted = Date()
+        async let writing: Void = RecordBurst(http: http, tag: "backupnow").run(into: log)
+        let busy = try await log.waitFor(200, seconds: 30, writers: 4)
+        try await Task.sleep(for: .seconds(max(0, 5 - Date().timeIntervalSince(loadStarted))))
+        let acknowledgedBefore = await log.ids
+        let answer = try await backUp(daemon)
+        let duringLoad = await log.ids.count > acknowledgedBefore.count
+        try await Task.sleep(for: .seconds(max(0, 10 - Date().timeIntervalSince(loadStarted))))
+        #expect(try await daemon.stopDaemon().status == 0)
+        await writing
+
+        #expect(busy)
+        #expect(duringLoad, "writers kept being acknowledged while the backup ran")
+        let path = try #require(answer["path"] as? String)
+        let inBackup = Set(try sqlite(path, "SELECT id FROM records"))
+        let missing = acknowledgedBefore.filter { !inBackup.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(acknowledgedBefore.count) acknowledged ids missing from the backup")
+        let backupRows = try sqlite(path, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
+        let liveRows = try sqlite(daemon.store, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
+        #expect(answer["records"] as? Int == backupRows.count)
+        #expect(backupRows.map { $0.split(separator: " ")[0] } == (1...backupRows.count).map { Substring(String($0)) })
+        #expect(Array(liveRows.prefix(backupRows.count)) == backupRows, "the backup is a prefix of the live store")
+        #expect(liveRows.count > backupRows.count)
+        let verified = try await daemon.cli(["backup", "verify", path])
+        #expect(verified.status == 0)
+        #expect(verified.stdout.hasSuffix("\nOK\n"), "\(verified.stdout)")
+    }
+
+    @Test func verifyCreatesNoFileAndChangesNothing() async throws {
+        let daemon = try await daemonWith(records: 5)
+        defer { daemon.tearDown() }
+        let backup = try #require(try await backUp(daemon)["path"] as? String)
+        let folder = (backup as NSString).deletingLastPathComponent
+        let before = try FileFingerprint.tree(folder)
+        for arguments in [["backup", "verify", backup], ["backup", "verify", backup, "--full"]] {
+            let verified = try await daemon.cli(arguments)
+            #expect(verified.status == 0, "\(verified.stderr)")
+            let lines = verified.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "Verifying \(backup)")
+            #expect(lines.contains("Header:     SQLite format 3"))
+            #expect(lines.contains(arguments.contains("--full") ? "Pages:      integrity_check ok" : "Pages:      quick_check ok"))
+            #expect(lines.contains("Schema:     version 1"))
+            #expect(lines.contains { $0.hasPrefix("Records:    6 checked, 0 bad, ") && $0.hasSuffix(" records/s") })
+            #expect(lines.contains { $0.hasPrefix("Signatures: 1 checked, 0 bad, ") && $0.hasSuffix(" signatures/s") })
+            #expect(lines.last == "OK")
+            #expect(try FileFingerprint.tree(folder) == before, "verify wrote nothing in \(folder)")
+        }
+        let missing = try await daemon.cli(["backup", "verify", folder + "/nothing.db"])
+        #expect(missing.status == 1)
+        #expect(missing.stdout == "Verifying \(folder)/nothing.db\nFAILED: store \(folder)/nothing.db does not exist\n")
+    }
+
+    @Test func listShowsEveryBackupNewestFirstWithItsKeys() async throws {
+        let passphrase = ["SPL_BACKUP_PASSPHRASE": "correct horse battery"]
+        let daemon = try await daemonWith(records: 2, environment: passphrase)
+        defer { daemon.tearDown() }
+        let first = try await backUp(daemon)
+        let second = try await backUp(daemon)
+        let firstPath = try #require(first["path"] as? String)
+        let folder = (firstPath as NSString).deletingLastPathComponent
+        #expect(first["sealed_keys"] as? String == folder + "/keys." + (firstPath as NSString).lastPathComponent.dropFirst("hub.db.".count) + ".sealed")
+        #expect(try await daemon.stopDaemon().status == 0)
+        // A restart after new records rotates the startup generations: hub.db.bak and hub.db.bak.1.
+        _ = try await daemon.serveReady()
+        try await write(daemon, count: 1, thread: "th_more")
+        #expect(try await daemon.stopDaemon().status == 0)
+        _ = try await daemon.serveReady()
+        #expect(try await daemon.stopDaemon().status == 0)
+        let legacy = daemon.backupRoot + "/hub.db.bak"
+        try FileManager.default.copyItem(atPath: folder + "/hub.db.bak.1", toPath: legacy)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: legacy)
+
+        let listed = try await daemon.cli(["backup", "list", "-o", "json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let paths = entries.compactMap { $0["path"] as? String }
+        let names = paths.map { $0 == legacy ? "legacy" : ($0 as NSString).lastPathComponent }
+        let secondName = ((second["path"] as? String ?? "") as NSString).lastPathComponent
+        let firstName = (firstPath as NSString).lastPathComponent
+        // A timestamped backup's time is its stamp (whole seconds), so it may sort beside hub.db.bak.2
+        // written the same second; the two restarts and the legacy file bracket them.
+        #expect(Set(names) == ["hub.db.bak", "hub.db.bak.1", "hub.db.bak.2", secondName, firstName, "legacy"], "\(names)")
+        #expect(Array(names.prefix(2)) == ["hub.db.bak", "hub.db.bak.1"] && names.last == "legacy", "\(names)")
+        #expect(names.firstIndex(of: secondName)! < names.firstIndex(of: firstName)!, "\(names)")
+        let times = entries.compactMap { ($0["time"] as? String).flatMap { try? Date($0, strategy: .iso8601) } }
+        #expect(times.count == entries.count && times == times.sorted(by: >), "newest first: \(times)")
+        let byName = Dictionary(uniqueKeysWithValues: zip(names, entries))
+        #expect(byName[firstName]?["keys_sealed"] as? Bool == true)
+        #expect(byName[firstName]?["kind"] as? String == "timestamped")
+        #expect(byName[firstName]?["records"] as? Int == 3)
+        #expect(byName[firstName]?["highest_sequence"] as? Int == 3)
+        #expect(byName["hub.db.bak"]?["keys_sealed"] as? Bool == false)
+        #expect(byName["hub.db.bak"]?["kind"] as? String == "startup")
+        #expect(byName["hub.db.bak"]?["records"] as? Int == 4)
+        #expect(byName["legacy"]?["kind"] as? String == "legacy")
+
+        let text = try await daemon.cli(["backup", "list"])
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["TIME", "KIND", "BYTES", "RECORDS", "SEQUENCE", "KEYS", "PATH"])
+        #expect(lines.count == 7)
+        #expect(lines.dropFirst().map { String($0.split(separator: " ").last ?? "") } == paths)
+    }
+
+    @Test func pruneRemovesExactlyTheExpiredTimestampedBackupsAndTheirKeys() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        #expect(try await daemon.cli(["init"]).status == 0)
+        let folder = (try await daemon.backupFile() as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        let stamp = { (days: Double) in formatter.string(from: Date().addingTimeInterval(-days * 86_400)) }
+        let (old20, old15, recent13, now) = (stamp(20), stamp(15), stamp(13), stamp(0))
+        let files = [
+            "hub.db.\(old20)", "keys.\(old20).sealed", "hub.db.\(old15)", "keys.\(old15).sealed", "hub.db.\(recent13)",
+            "hub.db.\(now)", "keys.\(now).sealed", "hub.db.\(now)-2", "hub.db.bak", "hub.db.bak.1", "hub.db.bak.2",
+            "notes.txt",
+        ]
+        for file in files { try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + file)) }
+
+        let pruned = try await daemon.cli(["backup", "prune"])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        let removed = ["hub.db.\(old20)", "keys.\(old20).sealed", "hub.db.\(old15)", "keys.\(old15).sealed"]
+        #expect(pruned.stdout == removed.map { "removed \(folder)/\($0)\n" }.joined()
+            + "pruned 2 backups older than 14 days from \(folder)\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == files.filter { !removed.contains($0) }.sorted())
+        let again = try await daemon.cli(["backup", "prune"])
+        #expect(again.stdout == "pruned 0 backups older than 14 days from \(folder)\n")
+    }
+
+    @Test func theMissingStoreHintRestoresAndStarts() async throws {
+        let daemon = try await daemonWith(records: 3)
+        defer { daemon.tearDown() }
+        #expect(try await daemon.stopDaemon().status == 0)
+        // No daemon: `backup now` copies the file itself (sealing the keys with this command's
+        // passphrase), then frees the home lock.
+        let offlineRun = try await daemon.spl.run(
+            ["backup", "now", "-o", "json"], timeout: 30, extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "correct horse battery"])
+        #expect(offlineRun.status == 0, "\(offlineRun.stderr)")
+        let offline = try #require(try JSONSerialization.jsonObject(with: Data(offlineRun.stdout.utf8)) as? [String: Any])
+        #expect(offline["records"] as? Int == 4)
+        let sealed = try #require(offline["sealed_keys"] as? String, "\(offline)")
+        #expect(FileManager.default.fileExists(atPath: sealed))
+        #expect(DaemonProcess.isLockFree(home: daemon.home))
+        try FileManager.default.removeItem(atPath: daemon.store)
+
+        let refused = try await daemon.serve()
+        #expect(refused.status == 2)
+        let hint = try #require(refused.stderr.range(of: "restore the newest backup with 'spl backup restore "), "\(refused.stderr)")
+        let named = refused.stderr[hint.upperBound...].prefix { $0 != "'" }
+        let restored = try await daemon.cli(["backup", "restore", String(named), "--yes"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("Records:    0 (no \(daemon.store)) now → 4 after restore\nLoses:      nothing\n"), "\(restored.stdout)")
+        _ = try await daemon.serveReady()
+        let health = try await daemon.httpJSON("GET", "/health")
+        #expect(health.object["records"] as? Int == 4)
+    }
+
+    @Test func backupNowToAFileNeverOverwritesAndIsRefusedOverTCP() async throws {
+        let daemon = try await daemonWith(records: 2)
+        defer { daemon.tearDown() }
+        let file = daemon.spl.scratch.path + "/chosen.db"
+        let taken = try await backUp(daemon, ["--to", file])
+        #expect(taken["path"] as? String == file)
+        #expect(taken["records"] as? Int == 3)
+        let before = try FileFingerprint.of(file)
+        let again = try await daemon.cli(["backup", "now", "--to", file])
+        #expect(again.status == 1)
+        #expect(again.stderr == "Error: \(file) already exists and a backup never overwrites a file; choose another name (BACKUP_EXISTS)\n")
+        #expect(try FileFingerprint.of(file) == before)
+
+        let overTCP = try await daemon.httpJSON("POST", "/v1/admin/backup", json: #"{"to":"\#(file)-tcp"}"#)
+        #expect(overTCP.status == 403)
+        #expect(overTCP.object["message"] as? String
+            == "a backup to a chosen file is taken only through the local socket (spl backup now --to FILE)")
+        #expect(!FileManager.default.fileExists(atPath: file + "-tcp"))
+        let plain = try await daemon.httpJSON("POST", "/v1/admin/backup")
+        #expect(plain.status == 201)
+        #expect(plain.object["records"] as? Int == 3)
+    }
+
+    @Test func aBackupWhoseKeysCannotBeSealedIsKeptWithAWarning() async throws {
+        let daemon = try await daemonWith(records: 1, environment: ["SPL_BACKUP_PASSPHRASE": "too short"])
+        defer { daemon.tearDown() }
+        let result = try await daemon.cli(["backup", "now"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let path = try #require(result.stdout.split(separator: "\n").first?.dropFirst("Backup:  ".count).description)
+        let keys = (path as NSString).deletingLastPathComponent + "/keys." + (path as NSString).lastPathComponent.dropFirst("hub.db.".count) + ".sealed"
+        #expect(result.stderr == "warning: backup \(path) was written, but the keys could not be sealed to \(keys): "
+            + "the backup passphrase has 9 characters, fewer than 12; set SPL_BACKUP_PASSPHRASE to a passphrase of at least 12 characters\n")
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: keys))
+        #expect(!result.stdout.contains("Keys:"))
+    }
+}
