@@ -4,7 +4,7 @@ import SyncropelHome
 import SyncropelKit
 import SyncropelStore
 
-/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`.
+/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`, `/v1/admin/backup/auto`.
 struct InstanceRoutes {
     let gate: InstanceGate
 
@@ -16,6 +16,10 @@ struct InstanceRoutes {
             try await rules(all: request.uri.queryParameters["all"] == "true")
         }
         router.get("/v1/config") { _, _ in try await config() }
+        router.get("/v1/admin/backup/auto") { _, _ in try await autoBackup() }
+        router.post("/v1/admin/backup/auto") { request, context in
+            try await setAutoBackup(JSONRequestBody.read(request, context: context))
+        }
     }
 
     private func health() async throws -> Response {
@@ -24,6 +28,7 @@ struct InstanceRoutes {
         }
         let counts = try await instance.store.counts()
         let backup = instance.startupBackup
+        let auto = await instance.autoBackup.status.jsonMembers
         return JSONResponse.make([
             "status": "ok", "version": .string(instance.version), "instance_did": .string(instance.instanceDID),
             "records": .int(counts.records), "threads": .int(counts.threads), "store": .string(instance.store.url),
@@ -37,8 +42,40 @@ struct InstanceRoutes {
                 "records": backup.records.map(JSONValue.int) ?? .null,
                 "error": backup.error.map(JSONValue.string) ?? .null,
                 "warning": backup.warning.map(JSONValue.string) ?? .null,
+                "auto": .object(JSONObject(auto)),
             ],
         ])
+    }
+
+    /// `GET /v1/admin/backup/auto`: what the timed backups do (SPEC 8.2).
+    private func autoBackup() async throws -> Response {
+        let instance = try gate.readyInstance()
+        let status = await instance.autoBackup.status
+        return JSONResponse.make(.object(JSONObject([.init(key: "object", value: "auto_backup")] + status.jsonMembers)))
+    }
+
+    /// `POST /v1/admin/backup/auto {"enabled":bool}`: saves `[backup] auto` in config.toml, so the
+    /// choice outlives the daemon, then turns the running scheduler on or off.
+    private func setAutoBackup(_ body: JSONRequestBody) async throws -> Response {
+        let instance = try gate.readyInstance()
+        let object = body.value.objectValue ?? JSONObject()
+        if let unknown = object.members.first(where: { $0.key != "enabled" }) {
+            throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is {\"enabled\": true|false}")
+        }
+        guard let enabled = object["enabled"]?.boolValue else {
+            throw APIError.invalidField("enabled", "enabled must be true or false")
+        }
+        let path = instance.home.configFile
+        do {
+            // The file as it is now, not as the daemon read it at start: an operator may have edited it.
+            var config = try HomeConfig.load(from: path, environment: ProcessInfo.processInfo.environment)
+            config.backup.auto = enabled
+            try config.save(to: path)
+        } catch {
+            throw APIError(.internalServerError, "CONFIG_NOT_SAVED", "\(error)")
+        }
+        await instance.autoBackup.setEnabled(enabled)
+        return try await autoBackup()
     }
 
     private func identity() throws -> Response {
@@ -82,6 +119,8 @@ struct InstanceRoutes {
         let instance = try gate.readyInstance()
         let fold = try await instance.derived.engineConfig()
         let file = instance.config
+        // Live, not as loaded: POST /v1/admin/backup/auto changes it while the daemon runs.
+        let autoBackup = await instance.autoBackup.status.enabled
         var counts: [JSONObject.Member] = []
         for kind in ConfigFold.ruleKinds.sorted() {
             counts.append(.init(key: kind, value: .int(fold.rules(ofKind: kind).count)))
@@ -95,7 +134,7 @@ struct InstanceRoutes {
                 "store": ["url": file.store.url.map(JSONValue.string) ?? .null, "durability": .string(file.store.durability.rawValue)],
                 "backup": [
                     "root": .string(instance.backupRoot.path), "retention_days": .int(file.backup.retentionDays),
-                    "daily_at": .string(file.backup.dailyAt.description), "auto": .bool(file.backup.auto),
+                    "daily_at": .string(file.backup.dailyAt.description), "auto": .bool(autoBackup),
                 ],
             ],
             "settings": .array(fold.settings.map { ["topic": .string($0.topic), "record": .string($0.recordID.hex), "body": .object($0.body)] }),

@@ -16,11 +16,16 @@ public final class Instance: Sendable {
     public let startedAt: Date
     /// `127.0.0.1:9100`, as `/health` and the banner show it.
     public let bind: String
+    /// The daemon's `SPL_BACKUP_PASSPHRASE` (nil when unset or empty): timestamped backups seal
+    /// the keys beside them with it (SPEC 8.4). Never logged or served.
+    public let backupPassphrase: String?
+    /// Timed backups (`spl backup --auto`), started at ready and stopped at shutdown.
+    public let autoBackup: BackupScheduler
 
     public init(
         home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: SQLiteRecordStore,
         derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
-        startedAt: Date, bind: String
+        startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler
     ) {
         self.home = home
         self.config = config
@@ -32,6 +37,8 @@ public final class Instance: Sendable {
         self.version = version
         self.startedAt = startedAt
         self.bind = bind
+        self.backupPassphrase = backupPassphrase
+        self.autoBackup = autoBackup
     }
 
     public var instanceDID: String { identity.didKey.instanceDID }

@@ -45,6 +45,7 @@ final class InstanceService: Service, Sendable {
         runInfo.writePID()
         runInfo.write(phase: "ready")
         logger.info("ready: \(counts.records) records, \(counts.threads) threads on \(instance.bind) and \(instance.home.socketFile)")
+        await instance.autoBackup.start()
 
         // Returns on SIGTERM/SIGINT, or throws when the group is cancelled; either way stop cleanly.
         try? await gracefulShutdown()
@@ -71,6 +72,8 @@ final class InstanceService: Service, Sendable {
         }
         guard !alreadyStopped else { return }
         logger.info("stopping")
+        // A timed backup in progress finishes before the store closes under it.
+        await instance.autoBackup.stop()
         do {
             try await instance.derived.persist()
         } catch {

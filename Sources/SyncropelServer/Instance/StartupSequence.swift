@@ -19,6 +19,8 @@ struct StartupSequence {
     let version: String
     let bind: String
     let startedAt: Date
+    /// The daemon's environment; `SPL_BACKUP_PASSPHRASE` is read from it.
+    let environment: [String: String]
     let logger: Logger
     let reportPhase: @Sendable (String) -> Void
 
@@ -37,9 +39,24 @@ struct StartupSequence {
         let derived = DerivedState(store: store, logger: Logger(label: "fold"))
         try await fold(derived)
         try await writeBootstrapLearn(store)
+        let passphrase = backupPassphrase()
+        let autoBackup = BackupScheduler(
+            settings: config.backup, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
+            passphrase: passphrase, logger: Logger(label: "backup"))
         return Instance(
             home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
-            startupBackup: backup, version: version, startedAt: startedAt, bind: bind)
+            startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,
+            autoBackup: autoBackup)
+    }
+
+    /// `SPL_BACKUP_PASSPHRASE`, nil when unset or empty. One that is too short is still used, so each
+    /// backup says the keys were not sealed and why; the start warns about it once here.
+    private func backupPassphrase() -> String? {
+        guard let passphrase = environment["SPL_BACKUP_PASSPHRASE"], !passphrase.isEmpty else { return nil }
+        if passphrase.count < SealedKeys.minimumPassphraseLength {
+            logger.warning("backups will not seal the keys: \(SealedKeysError.passphraseTooShort(characters: passphrase.count))")
+        }
+        return passphrase
     }
 
     /// Header, schema and `records` always; `quick_check` unless the file is as the last clean stop left it.

@@ -88,7 +88,7 @@ struct StatusCommand: AsyncParsableCommand {
     static func lines(health: JSONValue, now: Date) -> [String] {
         let field = { (path: String) in health.value(atPath: path).displayText }
         let uptime = health.value(atPath: "uptime_secs").map(wholeSeconds) ?? "-"
-        return [
+        let lines = [
             "Syncropel kernel \(field("version"))",
             "Status:  \(field("status"))",
             "Bind:    \(field("bind"))",
@@ -99,6 +99,17 @@ struct StatusCommand: AsyncParsableCommand {
             "Instance: \(field("instance_did"))",
             "Backup:  \(backupLine(health.value(atPath: "backup"), now: now))",
         ]
+        return lines + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
+    }
+
+    /// `Timed:   FAILED <age> ago: <error>` when the daemon's last timed backup failed; nil
+    /// otherwise, so a healthy status keeps exactly the lines of SPEC 6.
+    static func timedBackupLine(_ auto: JSONValue?, now: Date) -> String? {
+        guard let error = auto?.value(atPath: "last_error")?.stringValue else { return nil }
+        let age = auto?.value(atPath: "last_run_at")?.stringValue.flatMap(DisplayTime.parse).map { ranAt in
+            " \(DisplayTime.age(seconds: Int64(now.timeIntervalSince(ranAt).rounded(.down)))) ago"
+        } ?? ""
+        return "Timed:   FAILED\(age): \(error)"
     }
 
     /// `<path> (<age> ago, N records)`, `none`, or `<path> (FAILED: <error>)`.
