@@ -5,12 +5,15 @@ import SyncropelKit
 struct ThreadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thread",
-        abstract: "List threads, show one thread's state, or print its records.",
+        abstract: "List threads, show one thread's state, print its records, or snapshot and restore threads.",
         discussion: """
             A thread is the records that share a thread id. Its state (open, closed, cancelled, \
             or none without an INTEND) is folded by the daemon from those records.
             """,
-        subcommands: [ThreadListCommand.self, ThreadShowCommand.self, ThreadRecordsCommand.self]
+        subcommands: [
+            ThreadListCommand.self, ThreadShowCommand.self, ThreadRecordsCommand.self, ThreadSnapshotCommand.self,
+            ThreadRestoreCommand.self,
+        ]
     )
 }
 
