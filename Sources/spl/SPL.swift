@@ -25,6 +25,9 @@ struct SPL: AsyncParsableCommand {
             ThreadCommand.self,
             TrustCommand.self,
             ConfigCommand.self,
+            BackupCommand.self,
+            DrillCommand.self,
+            DoctorCommand.self,
         ]
     )
 }
