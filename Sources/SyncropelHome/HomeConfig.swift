@@ -85,7 +85,7 @@ public struct HomeConfig: Sendable, Equatable {
     public struct Backup: Sendable, Equatable {
         /// Overrides the default backup root; `SPL_BACKUP_ROOT` overrides this. Absolute.
         public var root: String?
-        /// Timestamped backups older than this are pruned (the newest 3 always stay).
+        /// Timestamped backups older than this are pruned (three backups always stay; see `spl backup prune`).
         public var retentionDays: Int
         /// When the daemon takes the daily timestamped backup, in UTC.
         public var dailyAt: DailyTime

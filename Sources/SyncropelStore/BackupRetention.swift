@@ -4,18 +4,19 @@ import Glibc
 /// Which timestamped backups `spl backup prune` removes (SPEC 8.2).
 ///
 /// A timestamped backup (`hub.db.<YYYYMMDD-HHMMSS>[-N]`) goes when the time in its name is
-/// more than `retentionDays` before now, together with its `keys.<stamp>.sealed`; the
-/// newest three always stay, however old, so a machine that was off for a month still has
-/// copies. The name decides, not the file's mtime, which a copy between hosts changes.
-/// Startup generations (`hub.db.bak*`), pre-migration copies and every other file are
-/// never touched.
+/// more than `retentionDays` before now, together with its `keys.<stamp>.sealed`. The folder
+/// always keeps three backups, however old, so a machine that was off for a month still has
+/// copies: the startup generations present (`hub.db.bak`, `.1`, `.2`, which prune never
+/// removes) count towards the three, and the newest timestamped backups make up the rest.
+/// The name decides a backup's age, not the file's mtime, which a copy between hosts
+/// changes. Pre-migration copies and every other file are never touched.
 ///
 /// ```swift
 /// let removed = try BackupRetention.prune(folder: instanceFolder, retentionDays: 14, now: Date())
 /// removed.forEach { print("removed \($0)") }
 /// ```
 public enum BackupRetention {
-    /// How many of the newest timestamped backups stay whatever their age.
+    /// How many backups (startup generations first, then the newest timestamped) stay whatever their age.
     public static let alwaysKept = 3
 
     /// Removes the expired backups and their sealed keys; returns the removed paths, oldest
@@ -49,7 +50,9 @@ public enum BackupRetention {
         let dated = names.compactMap { name in TimestampedBackupName.date(ofName: name).map { (name, $0) } }
         // Newest first; equal stamps order by their `-N` suffix, the later clash being newer.
         let newestFirst = dated.sorted { ($0.1, suffix(of: $0.0)) > ($1.1, suffix(of: $1.0)) }
-        return newestFirst.dropFirst(alwaysKept).filter { $0.1 < cutoff }.map(\.0).reversed()
+        let generations = (0..<StartupBackup.generationCount).map(StartupBackup.generationName).filter(names.contains)
+        let keptRegardless = max(0, alwaysKept - generations.count)
+        return newestFirst.dropFirst(keptRegardless).filter { $0.1 < cutoff }.map(\.0).reversed()
     }
 
     /// 2 for `hub.db.20261127-130405-2`, 1 for the name without a suffix.

@@ -236,7 +236,7 @@ import Testing
         let (old20, old15, recent13, now) = (stamp(20), stamp(15), stamp(13), stamp(0))
         let files = [
             "hub.db.\(old20)", "keys.\(old20).sealed", "hub.db.\(old15)", "keys.\(old15).sealed", "hub.db.\(recent13)",
-            "hub.db.\(now)", "keys.\(now).sealed", "hub.db.\(now)-2", "hub.db.bak", "hub.db.bak.1", "hub.db.bak.2",
+            "hub.db.\(now)", "keys.\(now).sealed", "hub.db.bak", "hub.db.bak.1", "hub.db.bak.2",
             "notes.txt",
         ]
         for file in files { try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + file)) }

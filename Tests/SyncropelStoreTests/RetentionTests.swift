@@ -42,6 +42,15 @@ import Testing
         #expect(try fixture.listing() == Array(names.dropFirst()).sorted())
     }
 
+    @Test func startupGenerationsCountTowardsTheThreeKept() throws {
+        let fixture = StoreFixture()
+        let names = [40, 30, 20, 10].map { name(daysAgo: Double($0)) }
+        for file in names + ["hub.db.bak", "hub.db.bak.1"] { try fixture.write([1], to: fixture.folder + "/" + file) }
+        let removed = try BackupRetention.prune(folder: fixture.folder, retentionDays: 14, now: now)
+        #expect(removed == names.prefix(3).map { fixture.folder + "/" + $0 })
+        #expect(try fixture.listing() == ["hub.db.bak", "hub.db.bak.1", names[3]].sorted())
+    }
+
     @Test func aClashSuffixCountsAsNewerThanItsStamp() {
         let base = name(daysAgo: 30)
         let names = [base, base + "-2", base + "-3", base + "-10"]

@@ -8,8 +8,9 @@ struct BackupPruneCommand: AsyncParsableCommand {
         commandName: "prune",
         abstract: "Remove timestamped backups older than [backup] retention_days (default 14).",
         discussion: """
-            Each removed backup takes its keys.<stamp>.sealed with it. The newest 3 timestamped \
-            backups always stay; startup generations (hub.db.bak*) and other files are never touched.
+            Each removed backup takes its keys.<stamp>.sealed with it. Three backups always stay, \
+            however old: the startup generations (hub.db.bak*, never pruned) count towards them and \
+            the newest timestamped backups make up the rest. Other files are never touched.
             """
     )
 
