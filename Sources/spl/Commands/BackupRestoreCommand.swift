@@ -65,7 +65,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         for moved in result.replacedFiles {
             print("Moved:      \(moved)")
         }
-        print("Restored:   \(backup) → \(store) (\(ByteCount.text(result.bytes)))")
+        print("Restored:   \(backup) → \(store), \(ByteCount.text(result.bytes))")
         print("Start the instance with 'spl serve --daemon'.")
     }
 
