@@ -10,12 +10,15 @@ enum ReadOnlyStoreFile {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "syncropel.readonly"
-        // With no WAL content the main file is the whole database: `immutable=1`
-        // reads it without locks and without creating -wal/-shm beside it. A
-        // non-empty WAL (a store that was not closed cleanly) must be read too,
-        // so that case opens normally, still read-only.
+        // A store nobody has open, with no WAL content, is wholly in the main file:
+        // `immutable=1` reads it without locks and without creating -wal/-shm beside
+        // it. A non-empty WAL (a store that was not closed cleanly) must be read too,
+        // and a -shm means a daemon may have it open and may checkpoint into the main
+        // file mid-read; both open normally, still read-only, with no file to create.
         let walSize = (try? DurableFile.status(path + "-wal"))??.st_size ?? 0
-        let target = walSize > 0 ? path : "file:\(uriPath(path))?immutable=1"
+        let sharedMemory = (try? DurableFile.status(path + "-shm")) ?? nil
+        let inUse = walSize > 0 || sharedMemory != nil
+        let target = inUse ? path : "file:\(uriPath(path))?immutable=1"
         return try DatabaseQueue(path: target, configuration: configuration)
     }
 
