@@ -101,7 +101,7 @@ import Testing
         #expect(status.enabled && status.identitySealed)
         let name = URL(fileURLWithPath: path).lastPathComponent
         #expect(TimestampedBackupName.date(ofName: name) != nil)
-        let keys = try #require(SealedKeys.fileName(forBackup: name))
+        let keys = try #require(TimestampedBackupName.sealedKeysName(forBackup: name))
         #expect(scratch.files().contains(keys))
         #expect(try BackupFileInfo.read(path)?.recordCount == 3)
         let restored = HomeLayout(root: scratch.path + "/restored")
@@ -127,7 +127,7 @@ import Testing
         let status = try await waitFor(scheduler) { $0.lastRunAt != nil }
         await scheduler.stop()
         let path = try #require(status.lastPath)
-        let keys = scratch.instanceFolder + "/" + SealedKeys.fileName(forBackup: URL(fileURLWithPath: path).lastPathComponent)!
+        let keys = scratch.instanceFolder + "/" + TimestampedBackupName.sealedKeysName(forBackup: URL(fileURLWithPath: path).lastPathComponent)!
         #expect(status.lastError == "backup \(path) was written, but the keys could not be sealed to \(keys):"
             + " the backup passphrase has 5 characters, fewer than 12; set SPL_BACKUP_PASSPHRASE to a passphrase of at least 12 characters")
         #expect(!status.identitySealed)
@@ -149,13 +149,14 @@ import Testing
         #expect(recovered.lastRecords == 3)
     }
 
-    @Test func prunesExpiredBackupsAndTheirKeysButKeepsTheNewestThree() async throws {
+    /// With hub.db.bak and the new backup, the newest old one is the third backup kept.
+    @Test func prunesExpiredBackupsAndTheirKeysButKeepsThreeBackups() async throws {
         let scratch = try await Scratch()
         try PrivateFiles.makeDirectory(scratch.instanceFolder)
         let old = (1...4).map { "hub.db.2020010\($0)-030000" }
         for name in old {
             try Data("old".utf8).write(to: URL(fileURLWithPath: scratch.instanceFolder + "/" + name))
-            try Data("old".utf8).write(to: URL(fileURLWithPath: scratch.instanceFolder + "/" + SealedKeys.fileName(forBackup: name)!))
+            try Data("old".utf8).write(to: URL(fileURLWithPath: scratch.instanceFolder + "/" + TimestampedBackupName.sealedKeysName(forBackup: name)!))
         }
         try Data("startup".utf8).write(to: URL(fileURLWithPath: scratch.instanceFolder + "/hub.db.bak"))
         let scheduler = scratch.scheduler(passphrase: nil)
@@ -164,8 +165,7 @@ import Testing
         await scheduler.stop()
         #expect(status.lastError == nil)
         let newest = URL(fileURLWithPath: try #require(status.lastPath)).lastPathComponent
-        let expected = ["hub.db.20200103-030000", "hub.db.20200104-030000", "hub.db.bak", newest,
-                        "keys.20200103-030000.sealed", "keys.20200104-030000.sealed"].sorted()
+        let expected = ["hub.db.20200104-030000", "hub.db.bak", newest, "keys.20200104-030000.sealed"].sorted()
         #expect(scratch.files() == expected)
     }
 
