@@ -154,22 +154,6 @@ public enum SealedKeys {
         }
     }
 
-    /// The sealed keys name that goes beside a timestamped backup: `hub.db.20250101-030000` →
-    /// `keys.20250101-030000.sealed`, `hub.db.20250101-030000-2` → `keys.20250101-030000-2.sealed`;
-    /// nil for any other name (startup generations have no sealed keys).
-    public static func fileName(forBackup name: String) -> String? {
-        let prefix = "hub.db."
-        guard name.hasPrefix(prefix) else { return nil }
-        let stamp = name.dropFirst(prefix.count)
-        let parts = stamp.split(separator: "-", omittingEmptySubsequences: false)
-        let digits: (Substring) -> Bool = { part in part.allSatisfy { $0.isASCII && $0.isNumber } }
-        guard parts.count == 2 || parts.count == 3,
-            parts[0].count == 8, parts[1].count == 6, parts.allSatisfy(digits),
-            parts.count == 2 || !parts[2].isEmpty
-        else { return nil }
-        return "keys.\(stamp).sealed"
-    }
-
     /// The key pair sealed in `path`, checked to be whole.
     private static func open(_ path: String, passphrase: String) throws(SealedKeysError) -> SigningIdentity {
         let bytes = try fileBytes(path)

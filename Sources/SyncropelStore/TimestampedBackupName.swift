@@ -31,8 +31,7 @@ public enum TimestampedBackupName {
     }
 
     /// `keys.<stamp>.sealed`, the identity backup written beside a timestamped backup (SPEC 8.4);
-    /// nil for any other name. The same rule as `SealedKeys.fileName(forBackup:)` in SyncropelHome,
-    /// which this module cannot import; prune and list find the keys file by it.
+    /// nil for any other name. Backups write the keys file under this name; prune and list find it by it.
     public static func sealedKeysName(forBackup name: String) -> String? {
         guard date(ofName: name) != nil, let stamp = stampPart(of: name) else { return nil }
         return "keys.\(stamp).sealed"

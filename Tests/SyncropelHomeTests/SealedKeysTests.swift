@@ -181,16 +181,6 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: newHome.root))
     }
 
-    @Test func sealedKeysAreNamedAfterTheirBackup() {
-        #expect(SealedKeys.fileName(forBackup: "hub.db.20250101-030000") == "keys.20250101-030000.sealed")
-        #expect(SealedKeys.fileName(forBackup: "hub.db.20250101-030000-2") == "keys.20250101-030000-2.sealed")
-        for name in ["hub.db.bak", "hub.db.bak.1", "hub.db", "hub.db.2025010-030000", "hub.db.20250101-030000-",
-                     "hub.db.20250101-030000-x", "hub.db.20250101_030000", "hub.db.20250101-030000-2-3",
-                     "other.20250101-030000", "hub.db.replaced.1764000000"] {
-            #expect(SealedKeys.fileName(forBackup: name) == nil, "\(name)")
-        }
-    }
-
     @Test func messagesSayWhatToDo() {
         #expect(SealedKeysError.passphraseTooShort(characters: 5).description
             == "the backup passphrase has 5 characters, fewer than 12; set SPL_BACKUP_PASSPHRASE to a passphrase of at least 12 characters")

@@ -68,6 +68,8 @@ import Testing
         for other in [
             "hub.db.bak", "hub.db.bak.1", "hub.db.pre-v1", "hub.db.20261327-130405", "hub.db.20261127-130405-",
             "hub.db.2026112-1304050", "hub.db.20261127-130405.tmp", "keys.20261127-130405.sealed",
+            "hub.db", "hub.db.20261127-130405-x", "hub.db.20261127_130405", "hub.db.20261127-130405-2-3",
+            "other.20261127-130405", "hub.db.replaced.1764000000",
         ] {
             #expect(TimestampedBackupName.date(ofName: other) == nil, "\(other)")
             #expect(TimestampedBackupName.sealedKeysName(forBackup: other) == nil, "\(other)")

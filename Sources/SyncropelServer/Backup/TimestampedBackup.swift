@@ -75,7 +75,7 @@ public enum TimestampedBackup {
         }
         let written = backup!
         guard let passphrase,
-            let keysName = SealedKeys.fileName(forBackup: URL(fileURLWithPath: written.path).lastPathComponent)
+            let keysName = TimestampedBackupName.sealedKeysName(forBackup: URL(fileURLWithPath: written.path).lastPathComponent)
         else { return TimestampedBackupResult(backup: written, sealedKeys: nil) }
         let keysPath = "\(folder)/\(keysName)"
         do {
