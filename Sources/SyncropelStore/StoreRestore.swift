@@ -80,14 +80,17 @@ public enum StoreRestore {
         return RestorePlan(current: current, backup: restored, lostRecords: lost)
     }
 
-    public static func install(backup: String, store: String, at date: Date) throws(StoreRestoreError) -> RestoreResult {
+    /// `copied` hears the bytes copied so far after every MiB.
+    public static func install(
+        backup: String, store: String, at date: Date, copied: ((Int64) -> Void)? = nil
+    ) throws(StoreRestoreError) -> RestoreResult {
         if let wal = try? DurableFile.status(backup + "-wal"), wal.st_size > 0 {
             throw .backupHasWAL(path: backup)
         }
         let folder = URL(fileURLWithPath: store).deletingLastPathComponent().path
         let temporary = "\(folder)/.\(URL(fileURLWithPath: store).lastPathComponent).restoring-\(UInt32.random(in: .min ... .max))"
         do {
-            let bytes = try copyBytes(from: backup, to: temporary)
+            let bytes = try copyBytes(from: backup, to: temporary, copied: copied)
             let replaced = try moveAside(store, at: date)
             try DurableFile.move(temporary, to: store)
             try DurableFile.sync(folder)
@@ -152,7 +155,9 @@ public enum StoreRestore {
     }
 
     /// Copies the bytes of `source` into a new file `destination` (0600), fsynced; returns the size.
-    private static func copyBytes(from source: String, to destination: String) throws(StoreError) -> Int64 {
+    private static func copyBytes(
+        from source: String, to destination: String, copied: ((Int64) -> Void)?
+    ) throws(StoreError) -> Int64 {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw failure(source, "open") }
         defer { close(input) }
@@ -173,6 +178,7 @@ public enum StoreRestore {
                 written += step
             }
             total += Int64(count)
+            copied?(total)
         }
         guard fsync(output) == 0 else { throw failure(destination, "fsync") }
         return total

@@ -57,11 +57,14 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         try confirm(store: store)
 
         let result: RestoreResult
+        var info = stat()
+        let progress = ProgressReport("restore", unit: .bytes, total: stat(backup, &info) == 0 ? Int64(info.st_size) : nil)
         do {
-            result = try StoreRestore.install(backup: backup, store: store, at: Date())
+            result = try StoreRestore.install(backup: backup, store: store, at: Date()) { progress.update(done: $0) }
         } catch {
             throw OperatorError(error.description)
         }
+        progress.finish()
         for moved in result.replacedFiles {
             print("Moved:      \(moved)")
         }
