@@ -128,6 +128,17 @@ import Testing
         #expect(result.stderr == "Error: unix socket path \(socket) is \(socket.utf8.count) bytes, over the 107-byte limit; choose a shorter home (SYNCROPEL_HOME)\n")
     }
 
+    @Test func aStoreURLOfAnotherKindIsRefused() throws {
+        let spl = try SPLProcess()
+        defer { spl.remove() }
+        try spl.run(["init"])
+        let config = spl.home.path + "/config.toml"
+        try "[store]\nurl = \"postgres://db/spl\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try spl.run(["serve", "--port", String(try DaemonFixture.freePort())])
+        #expect(result.status == 1)
+        #expect(result.stderr == "Error: [store] url postgres://db/spl is not supported; use sqlite://<path> in \(config)\n")
+    }
+
     @Test func aStoreFromAnotherInstanceIsServedWithAWarning() async throws {
         let first = try DaemonFixture()
         defer { first.tearDown() }

@@ -7,6 +7,14 @@ import Testing
 @Suite struct HomeConfigTests {
     let environment = ["USER": "ana"]
 
+    @Test func storePathFollowsTheStoreURL() throws {
+        let home = HomeLayout(root: "/h")
+        let parse = { (text: String) in try HomeConfig.parse(text, path: "/h/config.toml", environment: self.environment) }
+        #expect(try parse("").storePath(in: home) == "/h/hub.db")
+        #expect(try parse("[store]\nurl = \"sqlite:///data/./spl/hub.db\"").storePath(in: home) == "/data/spl/hub.db")
+        #expect(try parse("[store]\nurl = \"postgres://db/spl\"").storePath(in: home) == nil)
+    }
+
     @Test func defaultsForAnEmptyFile() throws {
         let config = try HomeConfig.parse("", path: "/h/config.toml", environment: environment)
         #expect(config.identity == .init(actor: "did:sync:user:ana", did: nil))

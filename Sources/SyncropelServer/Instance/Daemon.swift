@@ -174,11 +174,10 @@ public struct Daemon: Sendable {
 
     private func resolveStorePath(_ config: HomeConfig) throws(StartupError) -> String {
         if let path = options.storePath { return HomeLayout(root: path).root }
-        guard let url = config.store.url else { return home.storeFile }
-        guard url.hasPrefix("sqlite://") else {
-            throw .configuration("[store] url \(url) is not supported; use sqlite://<path> in \(home.configFile)")
+        guard let path = config.storePath(in: home) else {
+            throw .configuration("[store] url \(config.store.url ?? "") is not supported; use sqlite://<path> in \(home.configFile)")
         }
-        return HomeLayout(root: String(url.dropFirst("sqlite://".count))).root
+        return path
     }
 
     /// SPEC 5.2 step 1: an identity without its store must not silently start empty.

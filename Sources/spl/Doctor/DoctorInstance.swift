@@ -88,7 +88,6 @@ struct DoctorInstance: Sendable {
         {
             return String(url.dropFirst(scheme.count))
         }
-        guard let url = config.store.url, url.hasPrefix(scheme) else { return home.storeFile }
-        return HomeLayout(root: String(url.dropFirst(scheme.count))).root
+        return config.storePath(in: home) ?? home.storeFile
     }
 }
