@@ -45,6 +45,21 @@ import Testing
         }
     }
 
+    @Test func pingAnswersNoContentAndStoresNothing() async throws {
+        try await withDaemon { daemon in
+            let before = try await recordCount(daemon)
+            let get = try await daemon.http("GET", "/v1/ping")
+            #expect(get.status == 204)
+            #expect(get.body.isEmpty)
+            let post = try await daemon.http("POST", "/v1/ping", json: Self.envelope(clock: 1))
+            #expect(post.status == 204)
+            #expect(post.body.isEmpty)
+            #expect(try await recordCount(daemon) == before)
+            let wrongMethod = try await daemon.httpJSON("DELETE", "/v1/ping")
+            #expect(wrongMethod.status == 405)
+        }
+    }
+
     @Test func batchIsAllOrNothingAndNamesTheBadRecord() async throws {
         try await withDaemon { daemon in
             let before = try await recordCount(daemon)

@@ -16,7 +16,7 @@ enum InstanceRouter {
 
     /// Paths the router serves (any method), to tell 405 from 404.
     static let knownPaths: [[String]] = [
-        ["health"], ["v1", "records"], ["v1", "records", "*"], ["v1", "threads"], ["v1", "threads", "*", "records"],
+        ["health"], ["v1", "ping"], ["v1", "records"], ["v1", "records", "*"], ["v1", "threads"], ["v1", "threads", "*", "records"],
         ["v1", "threads", "*", "state"], ["v1", "identity"], ["v1", "trust"], ["v1", "config"], ["v1", "config", "rules"],
         ["v1", "threads", "*", "watch"], ["v1", "admin", "backup"], ["v1", "admin", "backup", "auto"],
     ]

@@ -4,12 +4,19 @@ import SyncropelHome
 import SyncropelKit
 import SyncropelStore
 
-/// `/health`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`, `/v1/admin/backup/auto`.
+/// `/health`, `/v1/ping`, `/v1/identity`, `/v1/trust`, `/v1/config`, `/v1/config/rules`, `/v1/admin/backup/auto`.
 struct InstanceRoutes {
     let gate: InstanceGate
 
     func register(on router: Router<InstanceRequestContext>) {
         router.get("/health") { _, _ in try await health() }
+        // The cheapest answer the server gives: a liveness probe, and the request-overhead
+        // baseline of the benchmark. A POST body is read and dropped, as an ingest would read it.
+        router.get("/v1/ping") { _, _ in Response(status: .noContent) }
+        router.post("/v1/ping") { request, _ in
+            _ = try await request.body.collect(upTo: RequestLimits.maxBatchBytes)
+            return Response(status: .noContent)
+        }
         router.get("/v1/identity") { _, _ in try identity() }
         router.get("/v1/trust") { _, _ in try await trust() }
         router.get("/v1/config/rules") { request, _ in
