@@ -98,6 +98,7 @@ struct StartupSequence {
         let backup = StartupBackup(folder: folder)
         let storeBytes = fileSize(storePath) + fileSize(storePath + "-wal")
         let lastPercent = LastPercent()
+        let started = ContinuousClock.now
         let outcome = await backup.run(store: store, storeBytes: storeBytes) { fraction in
             let percent = Int(fraction * 100)
             if lastPercent.advance(to: percent) { reportPhase("backup \(percent)%") }
@@ -105,11 +106,13 @@ struct StartupSequence {
         let path = backup.generationPath(0)
         switch outcome {
         case .written(let result, let warning):
-            logger.info("startup backup written: \(result.recordCount) records, \(result.bytes) bytes", metadata: ["path": "\(path)"])
+            logger.info(
+                "startup backup written: \(result.recordCount) records, \(result.bytes) bytes in \(milliseconds(since: started)) ms",
+                metadata: ["path": "\(path)"])
             if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
             return StartupBackupReport(status: .written, path: path, writtenAt: Date(), records: result.recordCount, error: nil, warning: warning)
         case .unchanged(let info):
-            logger.info("startup backup unchanged: \(info.recordCount) records", metadata: ["path": "\(path)"])
+            logger.info("startup backup unchanged: \(info.recordCount) records in \(milliseconds(since: started)) ms", metadata: ["path": "\(path)"])
             return StartupBackupReport(status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil)
         case .failed(_, let reason):
             logger.error("startup backup failed: \(reason)", metadata: ["path": "\(path)"])
