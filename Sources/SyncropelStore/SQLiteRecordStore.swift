@@ -46,12 +46,14 @@ public final class SQLiteRecordStore: RecordStore {
     public let path: String
     let database: any DatabaseWriter
     private let writer: RecordWriter
+    private let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`, creating it (mode 0600) when missing and
     /// applying pending migrations. Check a file that already exists with
     /// `StoreHealthCheck` first: opening does not diagnose damage.
     public convenience init(path: String, options: Options) throws(StoreError) {
         let database: DatabasePool
+        let checkpointer = WALCheckpointer(path: path)
         do {
             // Opening a pool writes to the file, so a store from a newer spl is
             // refused before, from a read-only look.
@@ -63,26 +65,30 @@ public final class SQLiteRecordStore: RecordStore {
             } else {
                 try DurableFile.createIfMissing(path, mode: 0o600)
             }
-            database = try DatabasePool(path: path, configuration: Self.configuration(options))
+            database = try DatabasePool(path: path, configuration: Self.configuration(options, checkpointer: checkpointer))
         } catch {
             throw Self.openingError(error, path: path)
         }
-        try self.init(database: database, path: path, options: options)
+        try self.init(database: database, path: path, options: options, checkpointer: checkpointer)
     }
 
     /// A store that lives in memory and disappears when closed.
     public static func inMemory(options: Options) throws(StoreError) -> SQLiteRecordStore {
         let path = ":memory:"
+        // A memory database has no WAL, so its hook never calls the checkpointer.
+        let checkpointer = WALCheckpointer(path: path)
         let database: DatabaseQueue
         do {
-            database = try DatabaseQueue(configuration: configuration(options))
+            database = try DatabaseQueue(configuration: configuration(options, checkpointer: checkpointer))
         } catch {
             throw openingError(error, path: path)
         }
-        return try SQLiteRecordStore(database: database, path: path, options: options)
+        return try SQLiteRecordStore(database: database, path: path, options: options, checkpointer: checkpointer)
     }
 
-    private init(database: any DatabaseWriter, path: String, options: Options) throws(StoreError) {
+    private init(
+        database: any DatabaseWriter, path: String, options: Options, checkpointer: WALCheckpointer
+    ) throws(StoreError) {
         let highestSequence: Int64
         do {
             try StoreSchema.prepare(database, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
@@ -94,16 +100,25 @@ public final class SQLiteRecordStore: RecordStore {
         }
         self.database = database
         self.path = path
+        self.checkpointer = checkpointer
         writer = RecordWriter(database: database, path: path, highestSequence: highestSequence)
     }
 
-    private static func configuration(_ options: Options) -> Configuration {
+    private static func configuration(_ options: Options, checkpointer: WALCheckpointer) -> Configuration {
         var configuration = Configuration()
         configuration.label = "syncropel.store"
         configuration.busyMode = .timeout(options.busyTimeout)
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Savepoint journals stay in memory rather than in temporary files.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            guard !db.configuration.readonly else { return }
+            // 64 MiB of page cache for the writer: inserts into the id index land on random
+            // pages, and a miss costs a read. Readers keep the default: a reader's cache is
+            // emptied whenever the log has grown, and emptying a large one costs more than it saves.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            checkpointer.install(on: db)
         }
         return configuration
     }
@@ -318,6 +333,7 @@ public final class SQLiteRecordStore: RecordStore {
     /// Waits for pending writes, truncates the WAL into the main file and closes.
     public func close() async throws {
         guard await writer.close() else { return }
+        checkpointer.close()
         do {
             try await database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
