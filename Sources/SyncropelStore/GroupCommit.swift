@@ -24,20 +24,22 @@ struct GroupCommit: Sendable {
         while !remaining.isEmpty {
             let createdAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
             var attempt: [(Int, Result<[IngestResult], any Error>)] = []
+            // A request alone needs no savepoint: its refusal rolls back a transaction that holds nothing else.
+            let alone = remaining.count == 1
             do {
                 try db.inTransaction(.immediate) {
                     for index in remaining {
                         do {
-                            var results: [IngestResult] = []
-                            try db.inSavepoint {
-                                results = try write(requests[index], createdAt: createdAt, db)
-                                return .commit
-                            }
+                            let results = alone
+                                ? try write(requests[index], createdAt: createdAt, db)
+                                : try writeInSavepoint(requests[index], createdAt: createdAt, db)
                             attempt.append((index, .success(results)))
                         } catch let error as RecordError {
                             attempt.append((index, .failure(error)))
+                            if alone { return .rollback }
                         } catch let error as StoreError {
                             attempt.append((index, .failure(error)))
+                            if alone { return .rollback }
                         } catch {
                             throw RequestFailure(index: index, error: error)
                         }
@@ -59,6 +61,15 @@ struct GroupCommit: Sendable {
             }
         }
         return outcomes.map { $0! }
+    }
+
+    private func writeInSavepoint(_ request: IngestRequest, createdAt: Int64, _ db: Database) throws -> [IngestResult] {
+        var results: [IngestResult] = []
+        try db.inSavepoint {
+            results = try write(request, createdAt: createdAt, db)
+            return .commit
+        }
+        return results
     }
 
     private func write(_ request: IngestRequest, createdAt: Int64, _ db: Database) throws -> [IngestResult] {
