@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "spl", targets: ["spl"]),
+        .executable(name: "spl-bench", targets: ["spl-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -63,6 +64,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             plugins: ["GitCommitPlugin"]
+        ),
+        // SPEC 12's benchmark: scratch instances of the spl built beside it, each measure
+        // beside a same-run baseline. Depending on `spl` makes `swift run spl-bench` build it too.
+        .executableTarget(
+            name: "spl-bench",
+            dependencies: [
+                "spl", "SyncropelKit", "SyncropelStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .plugin(name: "GitCommitPlugin", capability: .buildTool()),
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),

@@ -1,0 +1,109 @@
+import Foundation
+
+/// SPEC 12's backup rows: the startup backup and `spl backup now` beside `cp` + `sync` of
+/// the same store file, and `spl backup verify` beside `sha256sum` of the backup.
+enum BackupMeasures {
+    /// `cp` of a file then `sync` of the copy, timed together.
+    struct CopyBaseline {
+        let bytes: Int64
+        let seconds: Double
+        var megabytesPerSecond: Double { Double(bytes) / 1e6 / seconds }
+    }
+
+    /// Copies `instance`'s store file (stopped cleanly, so no WAL) and syncs the copy.
+    static func copyBaseline(_ run: BenchRun, instance: ScratchInstance) throws -> CopyBaseline {
+        Progress.say("cp + sync of \(instance.storeFile)")
+        let copy = run.root + "/cp-copy.db"
+        defer { unlink(copy) }
+        let environment = ScratchEnvironment.base()
+        let cp = try ChildProcess(executable: "/bin/cp", arguments: [instance.storeFile, copy], environment: environment)
+            .runChecked(scratch: run.root, timeout: 600)
+        let sync = try ChildProcess(executable: "/bin/sync", arguments: [copy], environment: environment)
+            .runChecked(scratch: run.root, timeout: 600)
+        return CopyBaseline(bytes: try fileSize(instance.storeFile), seconds: cp.wallSeconds + sync.wallSeconds)
+    }
+
+    /// The startup backup of the large store's first start, from its log line.
+    static func startupBackup(_ start: StartupMeasures.Start, count: Int, copy: CopyBaseline) throws -> BenchRow {
+        let backup = try start.log.backupWritten()
+        let rate = Double(backup.bytes) / 1e6 / (backup.milliseconds / 1000)
+        let ratio = rate / copy.megabytesPerSecond
+        return BenchRow(
+            "startup backup, \(BenchSizes.short(count)) records", value: rate, unit: "MB/s", baseline: copy.megabytesPerSecond,
+            budget: .ratioAtLeast(0.5, ratio: ratio), daemonPeakMB: start.peakMB,
+            notes: [String(format: "%.1f MB in %.0f ms", Double(backup.bytes) / 1e6, backup.milliseconds),
+                    "baseline: cp + sync of hub.db", "peak memory of the start"] + (backup.note.map { [$0] } ?? []))
+    }
+
+    /// `spl backup now -o json` with the daemon running; returns the row and the backup's path.
+    static func backupNow(_ run: BenchRun, instance: ScratchInstance, count: Int, copy: CopyBaseline) throws -> (row: BenchRow, path: String) {
+        Progress.say("spl backup now")
+        let memory = PeakMemory.begin(try instance.requirePID())
+        let result = try instance.run(["backup", "now", "-o", "json"], timeout: 600)
+        let peak = memory.megabytes()
+        guard let answer = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            let path = answer["path"] as? String
+        else {
+            throw BenchError.unexpectedOutput(command: "spl backup now -o json", detail: "no \"path\" in \(BenchError.excerpt(result.stdout))")
+        }
+        let bytes = try fileSize(path)
+        let rate = Double(bytes) / 1e6 / result.wallSeconds
+        let ratio = rate / copy.megabytesPerSecond
+        let row = BenchRow(
+            "spl backup now, \(BenchSizes.short(count)) records", value: rate, unit: "MB/s", baseline: copy.megabytesPerSecond,
+            budget: .ratioAtLeast(0.5, ratio: ratio), daemonPeakMB: peak,
+            notes: [String(format: "%.1f MB in %.2f s (process wall)", Double(bytes) / 1e6, result.wallSeconds),
+                    "baseline: cp + sync of hub.db"] + (memory.note.map { [$0] } ?? []))
+        return (row, path)
+    }
+
+    /// `spl backup verify <path>` beside `sha256sum <path>`; a second row for signatures.
+    static func verify(_ run: BenchRun, path: String, instance: ScratchInstance, count: Int) throws -> [BenchRow] {
+        Progress.say("spl backup verify, and sha256sum of the same file")
+        let hash = try ChildProcess(executable: "/usr/bin/sha256sum", arguments: [path], environment: ScratchEnvironment.base())
+            .runChecked(scratch: run.root, timeout: 600)
+        let result = try instance.run(["backup", "verify", path], timeout: 600)
+        let command = "spl backup verify \(path)"
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        guard lines.contains("OK") else {
+            throw BenchError.unexpectedOutput(command: command, detail: "no OK line: \(BenchError.excerpt(result.stdout))")
+        }
+        let records = try rate(lines, prefix: "Records:", command: command)
+        let signatures = try rate(lines, prefix: "Signatures:", command: command)
+        var notes = [
+            String(format: "%.2f cores used", result.coresUsed),
+            "\(records.checked) records, \(BenchTable.number(records.perSecond)) records/s",
+            "baseline: sha256sum",
+        ]
+        if count < run.sizes.verifyBudgetRecords {
+            notes.append("budget applies at \(BenchSizes.short(run.sizes.verifyBudgetRecords)) records")
+        }
+        return [
+            BenchRow(
+                "spl backup verify, \(BenchSizes.short(count)) records", value: result.wallSeconds, unit: "s",
+                baseline: hash.wallSeconds, budget: .atMost(10, "s", value: result.wallSeconds), notes: notes),
+            BenchRow(
+                "backup verify: signatures", value: signatures.perSecond, unit: "signatures/s",
+                notes: ["\(signatures.checked) signatures checked"]),
+        ]
+    }
+
+    /// "Records:    N checked, 0 bad, R records/s" → (N, R); any bad item fails the measure.
+    private static func rate(_ lines: [String], prefix: String, command: String) throws -> (checked: Int, perSecond: Double) {
+        guard let line = lines.first(where: { $0.hasPrefix(prefix) }) else {
+            throw BenchError.unexpectedOutput(command: command, detail: "no \"\(prefix)\" line")
+        }
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count == 3, numbers[1] == 0 else {
+            throw BenchError.unexpectedOutput(command: command, detail: "unexpected \"\(line)\"")
+        }
+        return (numbers[0], Double(numbers[2]))
+    }
+
+    static func fileSize(_ path: String) throws -> Int64 {
+        guard let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber else {
+            throw BenchError.fileFailed(path: path, detail: "cannot read its size")
+        }
+        return size.int64Value
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// What every measure shares: the sizes, the `spl` under test, the scratch folder, and the
+/// instances started so far, which `cleanUp` stops whatever happened (failure or Ctrl-C).
+final class BenchRun: @unchecked Sendable {
+    let sizes: BenchSizes
+    let root: String
+    let spl: SPLBinary
+    private let keep: Bool
+    private let portBase: Int?
+    private let lock = NSLock()
+    private var instances: [ScratchInstance] = []
+    private var cleanedUp = false
+
+    init(sizes: BenchSizes, root: String, spl: SPLBinary, keep: Bool, portBase: Int?) {
+        self.sizes = sizes
+        self.root = root
+        self.spl = spl
+        self.keep = keep
+        self.portBase = portBase
+    }
+
+    /// A new scratch instance named `name`, on the next port of `--port-base` or a free one.
+    func instance(_ name: String) throws -> ScratchInstance {
+        let index = lock.withLock { instances.count }
+        let port = try portBase.map { $0 + index } ?? FreePort.next()
+        let instance = try ScratchInstance(name: name, root: root, port: port, spl: spl)
+        lock.withLock { instances.append(instance) }
+        return instance
+    }
+
+    /// Stops every daemon this run started, then removes the scratch folder (unless `--keep`).
+    /// Runs once; a second caller (the signal handler racing the main thread) waits for it.
+    func cleanUp() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !cleanedUp else { return }
+        cleanedUp = true
+        for instance in instances {
+            instance.tearDown()
+        }
+        if keep {
+            Progress.say("kept \(root)")
+        } else {
+            try? FileManager.default.removeItem(atPath: root)
+        }
+    }
+}
