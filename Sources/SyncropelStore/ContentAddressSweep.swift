@@ -8,8 +8,9 @@ import SyncropelKit
 ///
 /// Per row: the canonical bytes parse into a valid record, hash to the stored
 /// id, are in canonical form, and agree with the lookup columns (thread, actor,
-/// clock, act); then, separately, every signature verifies. Rows are checked in
-/// chunks by pure functions, each chunk spread over every core.
+/// clock, act); then, separately, every signature verifies. The reading thread
+/// decodes rows in chunks and hands each to a `SweepPipeline`, which checks it by
+/// pure functions spread over every core while the next chunk is read.
 ///
 /// ```swift
 /// let report = try ContentAddressSweep.run(file: "/backups/hub.db.bak") { print($0.done, "/", $0.total) }
@@ -17,6 +18,10 @@ import SyncropelKit
 /// ```
 public enum ContentAddressSweep {
     static let chunkSize = 4096
+    /// Every row in sequence order, with the columns `SweptRow` decodes, in its order.
+    static let rowsSQL = """
+        SELECT sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer FROM records ORDER BY sequence
+        """
 
     /// Sweeps a store file that no daemon has open; read-only, creates no file.
     public static func run(file path: String, progress: (@Sendable (SweepProgress) -> Void)? = nil) throws(StoreError) -> SweepReport {
@@ -32,38 +37,54 @@ public enum ContentAddressSweep {
     /// Sweeps inside one read transaction, so the records checked are one consistent state.
     static func run(_ db: Database, progress: (@Sendable (SweepProgress) -> Void)?) throws -> SweepReport {
         let total = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0
-        var report = SweepReport()
-        let clock = ContinuousClock()
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer FROM records ORDER BY sequence
-            """)
-        var chunk: [SweptRow] = []
-        chunk.reserveCapacity(chunkSize)
-        func sweepChunk() {
-            var signed: [SweptRecord] = []
-            report.contentDuration += clock.measure {
-                for (findings, verifiable) in inLanes(chunk, checkContent) {
-                    report.badRecords += findings
-                    signed += verifiable
-                }
-            }
-            report.signatureDuration += clock.measure {
-                report.badSignatures += inLanes(signed, checkSignatures).flatMap { $0 }
-            }
-            report.recordsChecked += Int64(chunk.count)
-            report.signaturesChecked += Int64(signed.count)
-            chunk.removeAll(keepingCapacity: true)
-            progress?(SweepProgress(done: report.recordsChecked, total: total))
+        let pipeline = SweepPipeline(total: total, progress: progress)
+        do {
+            try read(db, into: pipeline)
+        } catch {
+            // No chunk may still be checked, or report progress, once the sweep has failed.
+            _ = pipeline.finish()
+            throw error
         }
+        return pipeline.finish()
+    }
+
+    /// Decodes the rows in sequence order, a chunk at a time; an empty table is still one (empty) chunk.
+    private static func read(_ db: Database, into pipeline: SweepPipeline) throws {
+        let rows = try Row.fetchCursor(db, sql: rowsSQL)
+        var chunk: [SweptRow] = []
+        var handedIn = 0
+        chunk.reserveCapacity(chunkSize)
         while let row = try rows.next() {
             chunk.append(try SweptRow(row))
             if chunk.count == chunkSize {
-                sweepChunk()
+                pipeline.check(chunk)
+                handedIn += 1
+                chunk = []
+                chunk.reserveCapacity(chunkSize)
             }
         }
-        if !chunk.isEmpty || report.recordsChecked == 0 {
-            sweepChunk()
+        if !chunk.isEmpty || handedIn == 0 {
+            pipeline.check(chunk)
         }
+    }
+
+    /// One chunk's report: content on every core, then the sound records' signatures on every core,
+    /// each phase timed on its own so a caller can print each with its own rate.
+    static func sweep(_ chunk: [SweptRow]) -> SweepReport {
+        let clock = ContinuousClock()
+        var report = SweepReport()
+        var signed: [SweptRecord] = []
+        report.contentDuration = clock.measure {
+            for (findings, verifiable) in inLanes(chunk, checkContent) {
+                report.badRecords += findings
+                signed += verifiable
+            }
+        }
+        report.signatureDuration = clock.measure {
+            report.badSignatures = inLanes(signed, checkSignatures).flatMap { $0 }
+        }
+        report.recordsChecked = Int64(chunk.count)
+        report.signaturesChecked = Int64(signed.count)
         return report
     }
 
@@ -84,29 +105,35 @@ public enum ContentAddressSweep {
         return (findings, signed)
     }
 
-    /// Re-hashing and Ed25519 verification are the sweep's time: each chunk is split over the
-    /// cores (SPEC 12: both cores for `backup verify`); results come back in sequence order.
+    /// Re-hashing and Ed25519 verification are the sweep's time (SPEC 12: both cores for `backup
+    /// verify`). The items are cut into a few pieces per core rather than one: a core also running
+    /// the reading thread then takes fewer pieces, instead of the other core waiting for it at the
+    /// end. Results come back in item order.
     static func inLanes<Item: Sendable, Result: Sendable>(
         _ items: [Item], _ check: @Sendable ([Item]) -> Result
     ) -> [Result] {
-        let lanes = min(ProcessInfo.processInfo.activeProcessorCount, items.count / minimumPerLane)
-        guard lanes > 1 else { return [check(items)] }
-        let results = Mutex([Result?](repeating: nil, count: lanes))
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let range = (items.count * lane / lanes)..<(items.count * (lane + 1) / lanes)
+        let pieces = min(ProcessInfo.processInfo.activeProcessorCount * piecesPerCore, items.count / minimumPerLane)
+        guard pieces > 1 else { return [check(items)] }
+        let results = Mutex([Result?](repeating: nil, count: pieces))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let range = (items.count * piece / pieces)..<(items.count * (piece + 1) / pieces)
             let result = check(Array(items[range]))
-            results.withLock { $0[lane] = result }
+            results.withLock { $0[piece] = result }
         }
         return results.withLock { $0.map { $0! } }
     }
 
-    /// Below this many items per core, starting a lane costs more than it saves.
+    /// Below this many items per piece, starting a lane costs more than it saves.
     static let minimumPerLane = 64
+    /// Enough pieces to even out cores of unequal speed, few enough that each stays worth starting.
+    static let piecesPerCore = 4
 
+    /// One signer-key memo per piece: a store's few signers are decoded once a piece, not once a record.
     static func checkSignatures(_ records: [SweptRecord]) -> [SweepFinding] {
-        records.compactMap { swept -> SweepFinding? in
+        var keys = SignerKeys()
+        return records.compactMap { swept -> SweepFinding? in
             do throws(RecordError) {
-                try swept.record.verifySignature()
+                try swept.record.verifySignature(keys: &keys)
                 return nil
             } catch {
                 return SweepFinding(storedID: swept.storedID, sequence: swept.sequence, reason: .badSignature(error.message))
@@ -159,14 +186,12 @@ struct SweptRow: Sendable {
         }
         guard record.id.hex == storedID else { return .bad(.idMismatch(recomputed: record.id)) }
         guard record.isCanonicalFormValid else { return .bad(.notCanonical) }
-        let columns: [(String, DatabaseValue, DatabaseValue)] = [
-            ("thread", thread, record.thread.databaseValue),
-            ("actor", actor, record.actor.databaseValue),
-            ("clock", clock, record.clock.databaseValue),
-            ("act", act, record.act.rawValue.databaseValue),
-        ]
-        for (name, stored, expected) in columns where stored != expected {
-            return .bad(.badColumn(column: name, stored: stored.description, expected: expected.description))
+        if let mismatch = Self.mismatch("thread", thread, record.thread.databaseValue)
+            ?? Self.mismatch("actor", actor, record.actor.databaseValue)
+            ?? Self.mismatch("clock", clock, record.clock.databaseValue)
+            ?? Self.mismatch("act", act, record.act.rawValue.databaseValue)
+        {
+            return .bad(mismatch)
         }
         if let judgedBy, RecordID(hex: judgedBy) == nil {
             return .bad(.badColumn(column: "judged_by", stored: judgedBy, expected: "a record id or NULL"))
@@ -175,6 +200,12 @@ struct SweptRow: Sendable {
             return .bad(.badSignature("only one of sig and signer is stored"))
         }
         return signature == nil ? .sound : .signed(record)
+    }
+
+    /// A lookup column that disagrees with the canonical bytes. One call per column, not a loop over
+    /// an array of them: a sound row (nearly every row) then allocates nothing for the comparison.
+    private static func mismatch(_ column: String, _ stored: DatabaseValue, _ expected: DatabaseValue) -> SweepFinding.Reason? {
+        stored == expected ? nil : .badColumn(column: column, stored: stored.description, expected: expected.description)
     }
 }
 

@@ -5,12 +5,17 @@ public struct StoreVerificationReport: Sendable, Equatable {
     /// Header, page check, schema version, record count.
     public let health: StoreHealthReport
     public let pageCheck: StoreHealthCheck.PageCheck
+    /// How long the header, page check and schema read took, beside the sweep's own phase times.
+    public let pageCheckDuration: Duration
     /// Every record re-hashed and every signature checked.
     public let sweep: SweepReport
 
-    public init(health: StoreHealthReport, pageCheck: StoreHealthCheck.PageCheck, sweep: SweepReport) {
+    public init(
+        health: StoreHealthReport, pageCheck: StoreHealthCheck.PageCheck, pageCheckDuration: Duration, sweep: SweepReport
+    ) {
         self.health = health
         self.pageCheck = pageCheck
+        self.pageCheckDuration = pageCheckDuration
         self.sweep = sweep
     }
 
@@ -48,15 +53,19 @@ public enum StoreVerification {
         file path: String, full: Bool, progress: (@Sendable (SweepProgress) -> Void)? = nil
     ) throws(StoreVerificationError) -> StoreVerificationReport {
         let pageCheck: StoreHealthCheck.PageCheck = full ? .integrity : .quick
+        let clock = ContinuousClock()
+        let started = clock.now
         let health: StoreHealthReport
         do {
             health = try StoreHealthCheck(path: path).run(pages: pageCheck)
         } catch {
             throw .unusable(error)
         }
+        let pageCheckDuration = clock.now - started
         do {
             let sweep = try ContentAddressSweep.run(file: path, progress: progress)
-            return StoreVerificationReport(health: health, pageCheck: pageCheck, sweep: sweep)
+            return StoreVerificationReport(
+                health: health, pageCheck: pageCheck, pageCheckDuration: pageCheckDuration, sweep: sweep)
         } catch {
             throw .unreadable(error)
         }

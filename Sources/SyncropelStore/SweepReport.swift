@@ -58,4 +58,14 @@ public struct SweepReport: Sendable, Equatable {
     public init() {}
 
     public var isClean: Bool { badRecords.isEmpty && badSignatures.isEmpty }
+
+    /// Adds the report of the chunk that follows the ones already in this report.
+    mutating func append(_ next: SweepReport) {
+        recordsChecked += next.recordsChecked
+        badRecords += next.badRecords
+        signaturesChecked += next.signaturesChecked
+        badSignatures += next.badSignatures
+        contentDuration += next.contentDuration
+        signatureDuration += next.signatureDuration
+    }
 }

@@ -115,3 +115,80 @@ import Testing
         try await store.close()
     }
 }
+
+@Suite struct PipelinedSweepTests {
+    /// Three chunks: unsigned, then signed by one key, then a short last chunk signed by another.
+    private func makeThreeChunkStore(_ fixture: StoreFixture) async throws -> [IngestResult] {
+        let size = ContentAddressSweep.chunkSize
+        let store = try fixture.openStore()
+        let drafts = (0..<(2 * size + 100)).map { draft(clock: Int64($0), text: "record \($0)") }
+        var written = try await store.ingest(batch: Array(drafts[..<(size + 10)]), signingWith: nil)
+        written += try await store.ingest(batch: Array(drafts[(size + 10)..<(2 * size)]), signingWith: SigningIdentity())
+        written += try await store.ingest(batch: Array(drafts[(2 * size)...]), signingWith: SigningIdentity())
+        try await store.close()
+        return written
+    }
+
+    private func rows(_ path: String) throws -> [SweptRow] {
+        let database = try DatabaseQueue(path: path)
+        defer { try? database.close() }
+        return try database.read { db in
+            try Row.fetchAll(db, sql: ContentAddressSweep.rowsSQL).map(SweptRow.init)
+        }
+    }
+
+    /// Every row checked in one piece on this thread, as the sweep did before it was pipelined.
+    private func unpipelined(_ path: String) throws -> (badRecords: [SweepFinding], badSignatures: [SweepFinding]) {
+        let (findings, signed) = ContentAddressSweep.checkContent(try rows(path))
+        return (findings, ContentAddressSweep.checkSignatures(signed))
+    }
+
+    @Test func badRecordsInDifferentChunksAreFoundInSequenceOrder() async throws {
+        let fixture = StoreFixture()
+        let written = try await makeThreeChunkStore(fixture)
+        let size = ContentAddressSweep.chunkSize
+        let database = try DatabaseQueue(path: fixture.storePath)
+        try await database.write { db in
+            // Chunk 3 first, so the order of the findings cannot come from the order of the edits.
+            let otherSig = try String.fetchOne(db, sql: "SELECT sig FROM records WHERE sequence = ?", arguments: [2 * size + 2])!
+            try db.execute(sql: "UPDATE records SET sig = ? WHERE sequence = ?", arguments: [otherSig, 2 * size + 21])
+            try db.execute(sql: "UPDATE records SET canonical = replace(canonical, 'record', 'RECORD') WHERE sequence = ?", arguments: [2 * size + 50])
+            try db.execute(sql: "UPDATE records SET actor = 'did:example:mallory' WHERE sequence = ?", arguments: [size + 6])
+            try db.execute(sql: "UPDATE records SET sig = ? WHERE sequence = ?", arguments: [otherSig, size + 4000])
+            try db.execute(sql: "UPDATE records SET canonical = replace(canonical, 'record', 'RECORD') WHERE sequence = 4")
+        }
+        try database.close()
+
+        let steps = CallbackLog<SweepProgress>()
+        let report = try ContentAddressSweep.run(file: fixture.storePath) { steps.append($0) }
+        let total = Int64(written.count)
+        #expect(report.recordsChecked == total)
+        // Every signed record but the one whose content is bad (its signature is never reached).
+        #expect(report.signaturesChecked == total - Int64(size + 10) - 1)
+        #expect(report.badRecords.map(\.sequence) == [4, Int64(size + 6), Int64(2 * size + 50)])
+        #expect(report.badRecords.map(\.storedID) == [written[3].id.hex, written[size + 5].id.hex, written[2 * size + 49].id.hex])
+        #expect(report.badSignatures.map(\.sequence) == [Int64(size + 4000), Int64(2 * size + 21)])
+        #expect(steps.all.map(\.done) == [Int64(size), Int64(2 * size), total])
+        #expect(steps.all.allSatisfy { $0.total == total })
+
+        let expected = try unpipelined(fixture.storePath)
+        #expect(report.badRecords == expected.badRecords)
+        #expect(report.badSignatures == expected.badSignatures)
+    }
+
+    @Test func finishWaitsForEveryChunkHandedIn() async throws {
+        let fixture = StoreFixture()
+        try await fixture.makeStoreFile(count: 300)
+        let rows = try rows(fixture.storePath)
+        let steps = CallbackLog<SweepProgress>()
+        let pipeline = SweepPipeline(total: 300, progress: { steps.append($0) })
+        // More chunks than the pipeline holds at once, so handing in also waits for checks to end.
+        for start in stride(from: 0, to: 300, by: 30) {
+            pipeline.check(Array(rows[start..<(start + 30)]))
+        }
+        let report = pipeline.finish()
+        #expect(steps.all.map(\.done) == Array(stride(from: 30, through: 300, by: 30)))
+        #expect(report.recordsChecked == 300)
+        #expect(report.isClean)
+    }
+}

@@ -49,6 +49,7 @@ import Testing
         let report = try StoreVerification.run(file: backup, full: full) { steps.append($0) }
         #expect(report.isClean)
         #expect(report.pageCheck == (full ? .integrity : .quick))
+        #expect(report.pageCheckDuration > .zero)
         #expect(report.health.schemaVersion == SQLiteRecordStore.schemaVersion)
         #expect(report.sweep.recordsChecked == 300)
         #expect(report.sweep.signaturesChecked == 150)
@@ -101,7 +102,8 @@ import Testing
             return SweptRecord(record: signed, storedID: signed.id.hex, sequence: Int64(clock + 1))
         }
         let lanes = ContentAddressSweep.inLanes(records, ContentAddressSweep.checkSignatures)
-        #expect(lanes.count == min(ProcessInfo.processInfo.activeProcessorCount, 1000 / ContentAddressSweep.minimumPerLane))
+        #expect(lanes.count == min(
+            ProcessInfo.processInfo.activeProcessorCount * ContentAddressSweep.piecesPerCore, 1000 / ContentAddressSweep.minimumPerLane))
         let findings = lanes.flatMap { $0 }
         #expect(findings.map(\.sequence) == [11, 991])
         #expect(ContentAddressSweep.checkSignatures(records) == findings)

@@ -28,8 +28,14 @@ public struct SigningIdentity: Sendable {
 extension Record {
     /// Checks `sig` against `signer` over the canonical bytes (SPEC 3.4); unsigned records pass.
     public func verifySignature() throws(RecordError) {
+        var keys = SignerKeys()
+        try verifySignature(keys: &keys)
+    }
+
+    /// As `verifySignature()`, taking the signer's key from `keys` once it has been decoded.
+    public func verifySignature(keys: inout SignerKeys) throws(RecordError) {
         guard let signature else { return }
-        guard let key = DIDKey(signature.signer) else {
+        guard let key = keys.key(for: signature.signer) else {
             throw RecordError(.badSignature, field: "signer", "signer must be a did:key of an Ed25519 key")
         }
         guard let bytes = Data(base64Encoded: signature.sig), bytes.count == 64 else {

@@ -59,6 +59,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         print("Schema:     version \(health.schemaVersion)")
         print("Records:    \(sweep.recordsChecked) checked, \(sweep.badRecords.count) bad, \(rate(sweep.recordsChecked, sweep.contentDuration)) records/s")
         print("Signatures: \(sweep.signaturesChecked) checked, \(sweep.badSignatures.count) bad, \(rate(sweep.signaturesChecked, sweep.signatureDuration)) signatures/s")
+        print("Times:      \(times(pages: report.pageCheckDuration, records: sweep.contentDuration, signatures: sweep.signatureDuration))")
         for finding in sweep.badRecords + sweep.badSignatures {
             print("bad \(finding)")
         }
@@ -73,9 +74,21 @@ struct BackupVerifyCommand: AsyncParsableCommand {
 
     /// Items per second, whole; 0 when nothing was counted.
     private static func rate(_ count: Int64, _ duration: Duration) -> Int64 {
+        let elapsed = seconds(duration)
+        guard count > 0, elapsed > 0 else { return 0 }
+        return Int64(Double(count) / elapsed)
+    }
+
+    /// "pages 0.06 s, records 2.91 s, signatures 4.46 s": each phase apart, so a benchmark can
+    /// tell which one a slow verify spent its time in.
+    private static func times(pages: Duration, records: Duration, signatures: Duration) -> String {
+        [("pages", pages), ("records", records), ("signatures", signatures)]
+            .map { name, duration in "\(name) \(String(format: "%.2f", seconds(duration))) s" }
+            .joined(separator: ", ")
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
         let parts = duration.components
-        let seconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-        guard count > 0, seconds > 0 else { return 0 }
-        return Int64(Double(count) / seconds)
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
