@@ -33,8 +33,12 @@ public struct BackupFileInfo: Sendable, Equatable {
         do {
             let database = try ReadOnlyStoreFile.open(path)
             defer { try? database.close() }
+            // The `threads` summaries are kept in the same transactions as `records`, so their sum is
+            // the record count without a scan of the log (100 ms at 1M records, on every start).
             let row = try database.read { db in
-                try Row.fetchOne(db, sql: "SELECT count(*), coalesce(max(sequence), 0) FROM records")!
+                try Row.fetchOne(db, sql: """
+                    SELECT (SELECT coalesce(sum(record_count), 0) FROM threads), (SELECT coalesce(max(sequence), 0) FROM records)
+                    """)!
             }
             let modified = status.st_mtim
             return BackupFileInfo(
