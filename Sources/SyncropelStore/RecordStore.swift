@@ -32,6 +32,9 @@ public protocol RecordStore: Sendable {
     /// The records a structured query selects, in its order (see `RecordQuery`).
     func query(_ query: RecordQuery) async throws -> RecordQueryResult
 
+    /// The highest committed sequence now, then again after every commit that created records.
+    func committedSequences() -> AsyncStream<Int64>
+
     /// Records with a sequence above `sequence`, ascending: what a fold has not seen yet.
     func records(afterSequence sequence: Int64, limit: Int) async throws -> [StoredRecord]
 

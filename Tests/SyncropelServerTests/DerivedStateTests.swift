@@ -32,6 +32,26 @@ import Testing
         #expect(try await derived.thread("th_a")?.recordCount == 2)
     }
 
+    @Test func followingFoldsCommitsWithoutAReadSoTheNextStartFoldsNothing() async throws {
+        let store = try store()
+        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        await derived.startFollowing()
+        _ = try await store.ingest(batch: (1...300).map { know("th_f", clock: $0, body: JSONObject(["text": "x"])) }, signingWith: nil)
+        // `threads` is the fold as it stands: no read has called catchUp.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await derived.threads.watermark < 300, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await derived.threads.state(of: "th_f")?.recordCount == 300)
+        await derived.stopFollowing()
+        try await derived.persist()
+
+        let next = DerivedState(store: store, logger: Logger(label: "test"))
+        try await next.loadPersisted()
+        #expect(try await next.catchUp() == 0)
+        #expect(await next.threads.state(of: "th_f")?.recordCount == 300)
+    }
+
     @Test func trustResolvesAJudgedRecordOlderThanThePage() async throws {
         let store = try store()
         let work = try await store.ingest(

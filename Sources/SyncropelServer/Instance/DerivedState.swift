@@ -7,16 +7,23 @@ import SyncropelStore
 ///
 /// Never authoritative: each fold carries the `sequence` watermark it covers,
 /// is persisted in the store at shutdown, and at the next start only the
-/// records after the watermark are folded. Reads call `catchUp()` first, so
-/// derived state follows live records without putting a fold on the ingest path.
+/// records after the watermark are folded. While the daemon runs, `startFollowing()`
+/// folds each commit after it lands (never on the ingest path), so a clean stop
+/// persists an up-to-date state and the next start folds almost nothing, however
+/// long the log. Reads still call `catchUp()` first, so they never see a stale fold.
 public actor DerivedState {
     private static let names = (threads: "threads.v1", trust: "trust.v1", config: "config.v1")
+    /// Records folded between two persists while following: what a crash makes the next start fold again, at most.
+    static let persistEvery = 100_000
+    /// The least time between two folds while following.
+    static let followInterval = Duration.milliseconds(200)
 
     private let store: any RecordStore
     private let logger: Logger
     public private(set) var threads = ThreadFold()
     public private(set) var trust = TrustFold()
     public private(set) var config = ConfigFold()
+    private var follower: Task<Void, Never>?
 
     public init(store: any RecordStore, logger: Logger) {
         self.store = store
@@ -50,6 +57,38 @@ public actor DerivedState {
             }
             folded += page.count
             after = last.sequence
+        }
+    }
+
+    /// Folds every commit shortly after it lands, until `stopFollowing()`.
+    public func startFollowing() {
+        guard follower == nil else { return }
+        let commits = store.committedSequences()
+        follower = Task { await self.follow(commits) }
+    }
+
+    /// Ends the following task and waits for its last fold.
+    public func stopFollowing() async {
+        follower?.cancel()
+        await follower?.value
+        follower = nil
+    }
+
+    private func follow(_ commits: AsyncStream<Int64>) async {
+        var sincePersist = 0
+        for await _ in commits {
+            do {
+                sincePersist += try await catchUp()
+                if sincePersist >= Self.persistEvery {
+                    try await persist()
+                    sincePersist = 0
+                }
+            } catch {
+                logger.warning("derived state did not follow the log (reads fold it instead): \(error)")
+            }
+            // One fold per interval, however many commits land in it: a fold per commit
+            // cost single-record ingest a store read each.
+            try? await Task.sleep(for: Self.followInterval)
         }
     }
 

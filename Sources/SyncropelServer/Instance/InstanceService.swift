@@ -46,6 +46,7 @@ final class InstanceService: Service, Sendable {
         runInfo.write(phase: "ready")
         logger.info("ready: \(counts.records) records, \(counts.threads) threads on \(instance.bind) and \(instance.home.socketFile)")
         await instance.autoBackup.start()
+        await instance.derived.startFollowing()
 
         // Returns on SIGTERM/SIGINT, or throws when the group is cancelled; either way stop cleanly.
         try? await gracefulShutdown()
@@ -74,7 +75,10 @@ final class InstanceService: Service, Sendable {
         logger.info("stopping")
         // A timed backup in progress finishes before the store closes under it.
         await instance.autoBackup.stop()
+        await instance.derived.stopFollowing()
         do {
+            // Folded up to the last commit, so the next start has nothing left to fold.
+            try await instance.derived.catchUp()
             try await instance.derived.persist()
         } catch {
             logger.warning("derived state not persisted (the next start folds again): \(error)")
