@@ -22,6 +22,8 @@ final class WALCheckpointer: Sendable {
         var connection: DatabaseQueue?
         var isScheduled = false
         var isClosed = false
+        /// WAL frames the last checkpoint copied; the WAL restarts from frame 0 once all are.
+        var checkpointedFrames: Int32 = 0
     }
 
     private let path: String
@@ -50,9 +52,14 @@ final class WALCheckpointer: Sendable {
     }
 
     /// Called by SQLite after each commit with the number of frames now in the WAL.
+    ///
+    /// Asks for a checkpoint once `requestFrames` new frames have piled up since the last
+    /// one, not after every commit past the mark: each checkpoint costs two fsyncs.
     fileprivate func committed(walFrames: Int32) {
         guard walFrames >= Self.requestFrames else { return }
         let schedule = state.withLock { state -> Bool in
+            if walFrames < state.checkpointedFrames { state.checkpointedFrames = 0 }
+            guard walFrames - state.checkpointedFrames >= Self.requestFrames else { return false }
             guard !state.isClosed, !state.isScheduled else { return false }
             state.isScheduled = true
             return true
@@ -72,7 +79,8 @@ final class WALCheckpointer: Sendable {
             return state.connection
         }
         // A failed or partial checkpoint is retried after a later commit; the data is safe in the WAL.
-        _ = try? connection?.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        guard let result = try? connection?.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) else { return }
+        state.withLock { $0.checkpointedFrames = Int32(clamping: result.checkpointedFrameCount) }
     }
 }
 

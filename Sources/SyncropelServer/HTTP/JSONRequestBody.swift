@@ -39,8 +39,11 @@ struct JSONRequestBody {
     }
 
     private static func isJSON(_ contentType: String) -> Bool {
-        // `prefix(while:)`, not `split(...)[0]`: a value of only ";" splits into nothing.
-        let mediaType = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
-        return mediaType == "application/json" || mediaType.hasSuffix("+json")
+        // `prefix(while:)`, not `split(...)[0]`: a value of only ";" splits into nothing. Trimmed
+        // by hand: Foundation's trimmingCharacters bridges to NSString on every request.
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let mediaType = contentType.prefix { $0 != ";" }.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
+        let lowered = String(mediaType).lowercased()
+        return lowered == "application/json" || lowered.hasSuffix("+json")
     }
 }
