@@ -75,7 +75,7 @@ struct SPLBench: ParsableCommand {
         let sizes = run.sizes
         var rows = try step("single-record ingest") { try IngestMeasures.singleRecord(run) }
         let batch = try step("batch ingest") { try IngestMeasures.batch(run) }
-        rows.append(batch.row)
+        rows += batch.rows
         rows.append(try step("thread read") { try ReadMeasures.threadRead(run, instance: batch.instance) })
         rows.append(try step("spl know round trip") { try CommandMeasures.know(run, instance: batch.instance) })
         try step("stopping the batch daemon") { try batch.instance.stop() }
