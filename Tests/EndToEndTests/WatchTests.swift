@@ -192,10 +192,11 @@ import Testing
     @Test func twoHundredWatchersGetABurstInOrderWithoutNewThreads() async throws {
         try await withDaemon { daemon in
             let pid = try #require(daemon.fixture.pid)
-            // Warm up: the writers, the store's readers and one watch, as the measured run uses them.
+            // Warm up: the writers, the store's readers, its background checkpoint (1000 records
+            // cross its threshold) and one watch, as the measured run uses them.
             let warm = try await daemon.watch("th_crowd_warm")
-            try await burst(daemon, thread: "th_crowd_warm", records: 100)
-            try await daemon.waitFor(warm, seconds: 60) { $0.recordFrames.count == 100 }
+            try await burst(daemon, thread: "th_crowd_warm", records: 1000)
+            try await daemon.waitFor(warm, seconds: 60) { $0.recordFrames.count == 1000 }
             warm.close()
             try await Task.sleep(for: .milliseconds(500))
             let idleThreads = try daemon.threadCount(pid: pid)
