@@ -31,16 +31,7 @@ final class HTTPLoadClient: @unchecked Sendable {
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
         socketAddress.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            let failure = errno
-            close(descriptor)
-            throw BenchError.connectFailed(address: address, errno: failure)
-        }
+        try Self.connect(descriptor, to: socketAddress, address: address)
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -62,9 +53,15 @@ final class HTTPLoadClient: @unchecked Sendable {
             raw.copyBytes(from: pathBytes)
             raw[pathBytes.count] = 0
         }
+        try Self.connect(descriptor, to: socketAddress, address: address)
+    }
+
+    /// Connects `descriptor` to a `sockaddr_in` or `sockaddr_un`; closes it when that fails.
+    private static func connect<Address>(_ descriptor: Int32, to socketAddress: Address, address: String) throws {
+        var socketAddress = socketAddress
         let connected = withUnsafePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<Address>.size))
             }
         }
         guard connected == 0 else {
