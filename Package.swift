@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         // Already a dependency of Hummingbird; named for NIOCore's ByteBuffer and SocketAddress.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // gzip for replica snapshots and segments (system zlib), so a replica reads with zcat.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure protocol: JSON, canonical form, records, identities, folds. No I/O.
@@ -40,6 +42,18 @@ let package = Package(
         .target(
             name: "SyncropelStore",
             dependencies: ["SyncropelKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Continuous replication: the replica object format, file and S3 object stores,
+        // restore from a replica. Knows the store, never HTTP routes.
+        .target(
+            name: "SyncropelReplica",
+            dependencies: [
+                "SyncropelKit", "SyncropelHome", "SyncropelStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         // posix_spawn extensions (setsid, closefrom, chdir) that Swift's Glibc module does not export.
         .target(name: "CSpawn"),
@@ -79,6 +93,7 @@ let package = Package(
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome"]),
         .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore"]),
+        .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica"]),
         .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer"]),
         .testTarget(name: "EndToEndTests"),
     ],
