@@ -16,14 +16,14 @@ struct DaemonFixture {
 
     /// `spl serve --daemon --port <port>` plus `arguments`; returns when the daemon is ready or failed.
     @discardableResult
-    func start(_ arguments: [String] = [], extraEnvironment: [String: String] = [:]) throws -> SPLProcess.Result {
-        try spl.run(["serve", "--daemon", "--port", String(port)] + arguments, extraEnvironment: extraEnvironment)
+    func start(_ arguments: [String] = [], extraEnvironment: [String: String] = [:]) async throws -> SPLProcess.Result {
+        try await spl.run(["serve", "--daemon", "--port", String(port)] + arguments, extraEnvironment: extraEnvironment)
     }
 
     /// `spl stop`; harmless when nothing runs.
     @discardableResult
-    func stop() throws -> SPLProcess.Result {
-        try spl.run(["stop"])
+    func stop() async throws -> SPLProcess.Result {
+        try await spl.run(["stop"])
     }
 
     /// The daemon's pid from run/spl.pid, while one runs.
