@@ -33,7 +33,6 @@ import Testing
 
         _ = try await daemon.serveReady()
         let verify = DaemonHTTP(port: daemon.port)
-        defer { verify.close() }
         let missing = try await verify.missing(acknowledged)
         #expect(missing.isEmpty, "\(missing.count) of \(acknowledged.count) acknowledged records missing, e.g. \(missing.prefix(3))")
         #expect(try await daemon.stopDaemon().status == 0)
@@ -60,7 +59,6 @@ import Testing
             pid = try await daemon.serveReady().pid
             let verify = DaemonHTTP(port: daemon.port)
             let missing = try await verify.missing(acknowledged)
-            verify.close()
             #expect(
                 missing.isEmpty,
                 "round \(round): \(missing.count) of \(acknowledged.count) acknowledged records missing, e.g. \(missing.prefix(3))")

@@ -1,31 +1,24 @@
 import Foundation
 import SyncropelTestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// HTTP to one daemon over a URL session of its own: no kept-alive connection outlives the
-/// daemon it was opened to, and a request to a hung daemon fails after 10 s.
+/// HTTP to one daemon on 127.0.0.1: one connection per request, sent and read off the
+/// cooperative pool, so no connection outlives the daemon it was opened to, and a request
+/// to a hung daemon fails after 60 s.
+///
+/// Not URLSession: on Linux, cancelling a task group whose children await URLSession's async
+/// `data(for:)` can deadlock in FoundationNetworking (the cancel waits on the session's queue
+/// while that queue waits on the task's status lock). A full one-core suite hung that way
+/// for ten minutes.
 struct DaemonHTTP: Sendable {
     let port: Int
-    private let session: URLSession
 
-    init(port: Int) {
-        self.port = port
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: configuration)
-    }
-
-    func send(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, body: Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let json {
-            request.httpBody = Data(json.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await session.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, data)
+    /// The answer's status and body; throws when the daemon closed the connection without one.
+    func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        let request = RawHTTPExchange.request(
+            method, path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json", headers: headers)
+        let response = try await offThePool { [port] in try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 60, halfClose: false) }
+        guard let status = response.status else { throw DaemonHTTPError(method: method, path: path) }
+        return (status, Data(response.body))
     }
 
     /// `POST /v1/records` of one envelope; the stored record's id on a 2xx, else nil.
@@ -53,8 +46,14 @@ struct DaemonHTTP: Sendable {
             return try await group.reduce(into: []) { $0 += $1 }
         }
     }
+}
 
-    func close() { session.finishTasksAndInvalidate() }
+/// The daemon closed a connection without answering the request on it.
+struct DaemonHTTPError: Error, CustomStringConvertible {
+    let method: String
+    let path: String
+
+    var description: String { "no answer to \(method) \(path): the daemon closed the connection" }
 }
 
 /// What a burst of writers got back: the ids acknowledged with a 2xx, and everything else.
@@ -137,7 +136,7 @@ struct RecordBurst: Sendable {
             let request = RawHTTPExchange.request("POST", "/v1/records", body: Array(envelope.utf8))
             let answer: RawHTTPExchange.Response
             do {
-                answer = try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 10)
+                answer = try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 10, halfClose: false)
             } catch {
                 log.ended("transport error: \(error)")
                 return

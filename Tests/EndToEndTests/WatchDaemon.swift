@@ -20,7 +20,6 @@ struct WatchDaemon {
     }
 
     func tearDown() {
-        http.close()
         fixture.tearDown()
     }
 
