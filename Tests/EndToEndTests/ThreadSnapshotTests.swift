@@ -60,11 +60,11 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
     }
 
-    func sha256Hex(_ text: String) throws -> String {
+    func sha256Hex(_ text: String) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("spl-snapshot-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(text.utf8).write(to: file)
-        return String(try ShellTool.run("sha256sum", [file.path]).prefix(64))
+        return String(try await ShellTool.run("sha256sum", [file.path]).prefix(64))
     }
 
     /// `spl thread snapshot T --out <source scratch>/name`, required to succeed; the file's path.
@@ -95,7 +95,7 @@ import Testing
             #expect(manifest["version"] as? Int == 1)
             #expect(manifest["threads"] as? [String] == [Self.thread])
             #expect(manifest["records"] as? Int == 4)
-            #expect(manifest["ids_sha256"] as? String == (try sha256Hex(ids.sorted().joined(separator: "\n"))))
+            #expect(manifest["ids_sha256"] as? String == (try await sha256Hex(ids.sorted().joined(separator: "\n"))))
             #expect((manifest["instance_did"] as? String)?.hasPrefix("did:sync:instance:") == true)
             for (line, record) in zip(lines.dropFirst(), original) {
                 #expect(try object(line) as NSDictionary == record as NSDictionary)
