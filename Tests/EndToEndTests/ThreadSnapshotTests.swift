@@ -118,7 +118,7 @@ import Testing
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stdout == "Restored \(path): 0 created, 4 already present (1 thread)\n")
             let json = try await target.cli(["thread", "restore", "--in", path, "-o", "json"])
-            #expect(json.stdout == #"{"object":"snapshot_restore","path":"\#(path)","dry_run":false,"created":0,"exists":4,"skipped":0,"threads":1}"# + "\n")
+            #expect(json.stdout == #"{"object":"snapshot_restore","path":"\#(path)","dry_run":false,"created":0,"exists":4,"skipped":0,"threads":1,"refused":[]}"# + "\n")
             #expect(try await records(target).count == 4)
         }
     }
@@ -262,6 +262,39 @@ import Testing
             try "{\"object\":\"list\"}\n".write(toFile: out, atomically: true, encoding: .utf8)
             let notSnapshot = try await source.cli(["thread", "restore", "--in", out])
             #expect(notSnapshot.stderr == "Error: snapshot \(out) refused: line 1 is not a snapshot_manifest object; is this a file written by 'spl thread snapshot'?; nothing was imported\n")
+        }
+    }
+
+    /// Issue 13: a snapshot could write routing rules into th_engine_config. A rule another
+    /// instance signed is refused with the line that holds it; --dry-run lists it and exits 1;
+    /// nothing is written. The instance that signed it takes the same file (its own records).
+    @Test func reservedThreadRecordsAreTakenOnlyUnderThisInstancesSignature() async throws {
+        try await withTwoDaemons { source, target in
+            let rule = try await source.cli(["config", "add-rule", "--name", "evil", "--target", "did:sync:agent:mallory", "--priority", "1000"])
+            try #require(rule.status == 0, "\(rule.stderr)")
+            let path = try await snapshot(source, ["th_engine_config"])
+            let lines = try lines(of: path)
+            let ruleLine = try #require(lines.firstIndex { $0.contains("\"name\":\"evil\"") })
+            let ruleID = try #require(try object(lines[ruleLine])["id"] as? String)
+            let identity = try await target.cli(["identity", "show", "-o", "json"])
+            let targetDID = try #require(try object(identity.stdout)["did"] as? String)
+            let before = try await records(target, "th_engine_config")
+
+            let refused = try await target.cli(["thread", "restore", "--in", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "Error: snapshot \(path) refused: line \(ruleLine + 1), record \(ruleID): th_engine_config is a reserved thread"
+                + " and the record is not signed by this instance (\(targetDID)); nothing was imported\n")
+            let dryRun = try await target.cli(["thread", "restore", "--in", path, "--dry-run"])
+            #expect(dryRun.status == 1)
+            #expect(dryRun.stdout.hasSuffix(
+                "1 refused (1 thread)\n  refused: line \(ruleLine + 1), record \(ruleID): th_engine_config is a reserved thread"
+                    + " and the record is not signed by this instance (\(targetDID))\n"), "\(dryRun.stdout)")
+            #expect(try await records(target, "th_engine_config").count == before.count, "nothing was written")
+            let rules = try await target.cli(["config", "list-rules"])
+            #expect(!rules.stdout.contains("evil"), "\(rules.stdout)")
+
+            let own = try await source.cli(["thread", "restore", "--in", path])
+            #expect(own.status == 0, "\(own.stderr)")
         }
     }
 }
