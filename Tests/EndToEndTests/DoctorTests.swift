@@ -62,6 +62,7 @@ import Testing
             ExpectedRow("identity backup", "pass", "\(folder)/keys.\(stamp).sealed (<age> ago)"),
             ExpectedRow("keys mode", "pass", "\(home)/keys and its files: owner only"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(daemon.store): owner only"),
             ExpectedRow("backup mode", "pass", "\(daemon.backupRoot) and the instance folder: owner only"),
         ]
@@ -155,6 +156,7 @@ import Testing
                 fix: "SPL_BACKUP_PASSPHRASE='<12 or more characters>' spl backup now"),
             ExpectedRow("keys mode", "pass", "\(home)/keys and its files: owner only"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(daemon.store): owner only"),
             ExpectedRow("backup mode", "pass", "\(daemon.backupRoot) and the instance folder: owner only"),
         ], exitStatus: 2)
@@ -188,6 +190,7 @@ import Testing
                 fix: "SPL_BACKUP_PASSPHRASE='<12 or more characters>' spl backup now"),
             ExpectedRow("keys mode", "fail", "open to group or others: \(key) 0644", fix: "chmod 600 \(key)"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(home)/hub.db: owner only"),
             ExpectedRow("backup mode", "pass", "no \(spl.backupRoot) yet"),
         ]
@@ -215,6 +218,7 @@ import Testing
         try gone.run()
         _ = await gone.exitStatus()
         try "\(gone.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        #expect(chmod(pidFile, 0o600) == 0, "as the daemon writes it")
         let dead = try await spl.doctor()
         #expect(dead.status == 1)
         #expect(dead.row("pid file")?["status"] == "warn")
@@ -253,6 +257,7 @@ import Testing
             ExpectedRow("identity backup", "warn", "no instance identity in \(home) yet", fix: "spl start"),
             ExpectedRow("keys mode", "warn", "no instance in \(home) yet", fix: "spl start"),
             ExpectedRow("secrets mode", "pass", "no \(home)/secrets"),
+            ExpectedRow("run mode", "pass", "no \(home)/run yet"),
             ExpectedRow("store mode", "pass", "no \(home)/hub.db"),
             ExpectedRow("backup mode", "pass", "no \(spl.backupRoot) yet"),
         ], exitStatus: 1)

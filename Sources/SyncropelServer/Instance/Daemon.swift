@@ -29,6 +29,9 @@ public struct Daemon: Sendable {
     /// is printed as `Error: <reason>` on stderr and logged as one ERROR line (target
     /// `startup`, message `start failed: <reason>`); reasons name the file at fault.
     public func run() async -> Int32 {
+        // Whatever the caller's umask, nothing the daemon creates (the socket, SQLite's side
+        // files, temporary files) is open to group or others.
+        umask(0o077)
         let logger: Logger
         do {
             logger = try startLogging()
@@ -159,17 +162,22 @@ public struct Daemon: Sendable {
         }
     }
 
-    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3); creates the home's folders.
+    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3); creates the home's
+    /// folders and puts back their private modes, saying so in the log.
     private func startLogging() throws(StartupError) -> Logger {
+        let repairs: [String]
         do {
             try home.create()
+            repairs = try home.enforcePrivateModes()
             let level = try LogLevelSetting.level(from: environment)
             let file = try RotatingLogFile(path: home.logFile)
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, file: file, logLevel: level) }
         } catch {
             throw .configuration("\(error)")
         }
-        return Logger(label: "startup")
+        let logger = Logger(label: "startup")
+        for repair in repairs { logger.warning("\(repair)") }
+        return logger
     }
 
     private func resolveStorePath(_ config: HomeConfig) throws(StartupError) -> String {
