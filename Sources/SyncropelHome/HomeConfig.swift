@@ -27,11 +27,14 @@ public struct HomeConfig: Sendable, Equatable {
         public var port: Int
         /// Seconds between heartbeats on a thread watch (SSE); `SPL_SSE_HEARTBEAT_SECS` overrides it.
         public var sseHeartbeatSecs: Int
+        /// Web origins (`https://app.example`) whose pages may write over TCP; none by default.
+        public var allowedOrigins: [String]
 
-        public init(host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15) {
+        public init(host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15, allowedOrigins: [String] = []) {
             self.host = host
             self.port = port
             self.sseHeartbeatSecs = sseHeartbeatSecs
+            self.allowedOrigins = allowedOrigins
         }
     }
 

@@ -99,7 +99,8 @@ public struct Daemon: Sendable {
         let failure = StartupFailure()
         let signal = BindSignal(listeners: 2)
         let feed = RecordFeed()
-        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version).buildResponder()
+        let browserGuard = BrowserRequestGuard(host: host, port: port, allowedOrigins: Set(config.server.allowedOrigins))
+        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version, browserGuard: browserGuard).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
             home: home, config: config, identity: identity, options: options, storePath: storePath,
