@@ -42,7 +42,10 @@ extension HomeConfig {
                 sseHeartbeatSecs: try server.int("sse_heartbeat_secs", in: 1...86_400) ?? defaults.server.sseHeartbeatSecs,
                 allowedOrigins: try server.strings("allowed_origins", expected: "a list of origins such as [\"https://app.example\"]") {
                     $0.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-\[\]:]+/) == nil ? nil : $0
-                } ?? defaults.server.allowedOrigins
+                } ?? defaults.server.allowedOrigins,
+                maxConnections: try server.int("max_connections", in: 8...1_000_000) ?? defaults.server.maxConnections,
+                idleTimeoutSecs: try server.int("idle_timeout_secs", in: 1...3600) ?? defaults.server.idleTimeoutSecs,
+                maxWatchers: try server.int("max_watchers", in: 1...1_000_000) ?? defaults.server.maxWatchers
             ),
             store: Store(
                 url: try store.string("url", expected: "a store URL such as sqlite:///path/hub.db") {
@@ -81,6 +84,8 @@ extension HomeConfig {
             [
                 "host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs,
                 "allowed_origins": server.allowedOrigins.isEmpty ? nil : server.allowedOrigins,
+                "max_connections": server.maxConnections, "idle_timeout_secs": server.idleTimeoutSecs,
+                "max_watchers": server.maxWatchers,
             ]
         )
         HomeConfig.set("store", in: document, ["url": store.url, "durability": store.durability.rawValue])

@@ -291,12 +291,21 @@ import Testing
         #expect(again.stderr == "Error: \(file) already exists and a backup never overwrites a file; choose another name (BACKUP_EXISTS)\n")
         #expect(try await FileFingerprint.of(file) == before)
 
-        let overTCP = try await daemon.httpJSON("POST", "/v1/admin/backup", json: #"{"to":"\#(file)-tcp"}"#)
-        #expect(overTCP.status == 403)
-        #expect(overTCP.object["message"] as? String
-            == "a backup to a chosen file is taken only through the local socket (spl backup now --to FILE)")
+        // Issue 13: 200 backups over TCP in 4.6 s wrote 202 files; the admin routes are the socket's.
+        let folder = (try await daemon.spl.instanceFolder())
+        let filesBefore = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        for (method, path, json) in [
+            ("POST", "/v1/admin/backup", #"{"to":"\#(file)-tcp"}"#), ("POST", "/v1/admin/backup", nil),
+            ("POST", "/v1/admin/backup/auto", #"{"enabled":true}"#), ("GET", "/v1/admin/backup/auto", nil),
+        ] {
+            let overTCP = try await daemon.httpJSON(method, path, json: json)
+            #expect(overTCP.status == 403, "\(method) \(path)")
+            #expect(overTCP.object["code"] as? String == "LOCAL_ONLY")
+            #expect(overTCP.object["message"] as? String == "\(path) is served only on the local socket; run 'spl backup' on the instance's machine")
+        }
         #expect(!FileManager.default.fileExists(atPath: file + "-tcp"))
-        let plain = try await daemon.httpJSON("POST", "/v1/admin/backup")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == filesBefore, "no backup was written")
+        let plain = try await daemon.socketJSON("POST", "/v1/admin/backup")
         #expect(plain.status == 201)
         #expect(plain.object["records"] as? Int == 3)
     }

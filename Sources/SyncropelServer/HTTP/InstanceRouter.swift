@@ -7,6 +7,7 @@ enum InstanceRouter {
         let router = Router(context: InstanceRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(serverHeader: "spl/\(version)"))
         router.add(middleware: browserGuard)
+        router.add(middleware: LocalOnlyRoutes())
         InstanceRoutes(gate: gate).register(on: router)
         RecordRoutes(gate: gate).register(on: router)
         ThreadRoutes(gate: gate).register(on: router)

@@ -32,6 +32,7 @@ public struct Daemon: Sendable {
         // Whatever the caller's umask, nothing the daemon creates (the socket, SQLite's side
         // files, temporary files) is open to group or others.
         umask(0o077)
+        RaisedFileLimit.apply()
         let logger: Logger
         do {
             logger = try startLogging()
@@ -98,7 +99,7 @@ public struct Daemon: Sendable {
         let gate = InstanceGate()
         let failure = StartupFailure()
         let signal = BindSignal(listeners: 2)
-        let feed = RecordFeed()
+        let feed = RecordFeed(maxWatchers: config.server.maxWatchers)
         let browserGuard = BrowserRequestGuard(host: host, port: port, allowedOrigins: Set(config.server.allowedOrigins))
         let responder = InstanceRouter.make(gate: gate, feed: feed, version: version, browserGuard: browserGuard).buildResponder()
         let bind = "\(host):\(port)"
@@ -112,12 +113,14 @@ public struct Daemon: Sendable {
         let instanceService = InstanceService(
             sequence: sequence, gate: gate, signal: signal, failure: failure, runInfo: runInfo, lock: lock, logger: logger)
         let serverLogger = Logger(label: "http")
+        // TCP is open to anything that can reach the port; the socket only to this user.
         let tcpListener = Listener(
-            responder: responder, address: .hostname(host, port: port), name: bind, signal: signal, failure: failure,
-            logger: serverLogger)
+            responder: responder, address: .hostname(host, port: port), name: bind,
+            limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
+            signal: signal, failure: failure, logger: serverLogger)
         let socketListener = Listener(
             responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
-            signal: signal, failure: failure, logger: serverLogger)
+            limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
         // Last, so it stops first: open watches end before the listeners wait for their requests.
         let feedService = RecordFeedService(feed: feed, heartbeat: heartbeat)
         let services: [any Service] = [instanceService, tcpListener, socketListener, feedService]
