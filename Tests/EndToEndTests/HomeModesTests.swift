@@ -93,3 +93,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: elsewhere + "/spl.sock"), "no socket in the linked folder")
     }
 }
+
+/// Issue 13: `spl stop` refused to stop a daemon whose home was reached through a symlinked
+/// parent folder, because the lock file was compared by its unresolved path.
+@Suite(.timeLimit(.minutes(2))) struct LinkedHomeTests {
+    @Test func stopFindsTheDaemonOfAHomeReachedThroughALink() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let real = daemon.spl.scratch.path + "/real"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        let link = daemon.spl.scratch.path + "/link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let environment = ["SYNCROPEL_HOME": link + "/home"]
+        let started = try await daemon.spl.run(["serve", "--daemon", "--port", String(daemon.port)], timeout: 60, extraEnvironment: environment)
+        try #require(started.status == 0, "\(started.stderr)")
+        let stopped = try await daemon.spl.run(["stop"], timeout: 40, extraEnvironment: environment)
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(DaemonProcess.isLockFree(home: real + "/home"))
+    }
+}

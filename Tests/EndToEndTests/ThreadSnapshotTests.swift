@@ -297,4 +297,24 @@ import Testing
             #expect(own.status == 0, "\(own.stderr)")
         }
     }
+
+    /// Issue 13: one huge line is refused as soon as the reader has seen past the bound, with
+    /// its line number, and nothing is written.
+    @Test func aHugeLineIsRefusedWithoutReadingTheRest() async throws {
+        try await withTwoDaemons { source, target in
+            try await writeRecords(source)
+            let path = try await snapshot(source, [Self.thread])
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seekToEnd()
+            let megabyte = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+            for _ in 0..<40 { try handle.write(contentsOf: megabyte) }
+            try handle.close()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count
+            let refused = try await target.cli(["thread", "restore", "--in", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "Error: snapshot \(path) refused: line \(lines) is longer than 16777216 bytes,"
+                + " more than any record takes; the file is not a snapshot spl wrote; nothing was imported\n")
+            #expect(try await records(target).isEmpty)
+        }
+    }
 }

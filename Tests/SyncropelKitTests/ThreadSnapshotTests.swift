@@ -248,4 +248,16 @@ import Testing
             == "line 2, record ab: th_consent is a reserved thread and the record is not signed by this instance (did:key:zX)")
         #expect(RecordRules.reservedThreads == ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent"])
     }
+
+    /// Issue 13: a file with one 1 GB line took 3.1 GB to refuse.
+    @Test func aLineLongerThanAnySnapshotLineIsRefusedByNumber() throws {
+        let records = try Self.sample()
+        var bytes = Self.snapshotBytes(records)
+        bytes += [UInt8](repeating: UInt8(ascii: "x"), count: ThreadSnapshot.maxLineBytes + 1) + [10]
+        #expect(throws: SnapshotError.lineTooLong(line: records.count + 2, limit: ThreadSnapshot.maxLineBytes)) {
+            try ThreadSnapshot(decoding: bytes)
+        }
+        #expect(SnapshotError.lineTooLong(line: 3, limit: 16 << 20).description
+            == "line 3 is longer than 16777216 bytes, more than any record takes; the file is not a snapshot spl wrote")
+    }
 }

@@ -63,14 +63,41 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw OperatorError("no snapshot file at \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OperatorError("cannot read snapshot \(path); check that it is a file you may read")
-        }
         do {
-            return try ThreadSnapshot(decoding: Array(data))
-        } catch {
+            return try ThreadSnapshot(decoding: try readLines(path))
+        } catch let error as SnapshotError {
             throw OperatorError("snapshot \(path) refused: \(error); nothing was imported")
         }
+    }
+
+    /// The file's bytes, read a chunk at a time so a line longer than any snapshot line is
+    /// refused as soon as it is seen, not after the whole of it is in memory.
+    private static func readLines(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw OperatorError("cannot read snapshot \(path); check that it is a file you may read")
+        }
+        defer { try? handle.close() }
+        var bytes: [UInt8] = []
+        var line = 1
+        var lineBytes = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            let newlines = chunk.lazy.filter { $0 == UInt8(ascii: "\n") }.count
+            if let last = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                let beforeFirst = chunk.firstIndex(of: UInt8(ascii: "\n"))! - chunk.startIndex
+                guard lineBytes + beforeFirst <= ThreadSnapshot.maxLineBytes else {
+                    throw SnapshotError.lineTooLong(line: line, limit: ThreadSnapshot.maxLineBytes)
+                }
+                lineBytes = chunk.endIndex - last - 1
+            } else {
+                lineBytes += chunk.count
+            }
+            line += newlines
+            guard lineBytes <= ThreadSnapshot.maxLineBytes else {
+                throw SnapshotError.lineTooLong(line: line, limit: ThreadSnapshot.maxLineBytes)
+            }
+            bytes += chunk
+        }
+        return bytes
     }
 
     /// Plans the import against what the store holds on the snapshot's threads.
