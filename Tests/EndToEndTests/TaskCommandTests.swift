@@ -213,6 +213,20 @@ import Testing
             #expect(result.stderr.split(separator: "\n").first.map(String.init) == firstLine, "\(arguments)")
         }
         #expect(try await recordCount(fixture) == 2, "the bootstrap record and the one task")
+
+        // A client that does not check (here raw HTTP) can store a move the lifecycle does not
+        // allow: the record is kept, the fold marks it refused, and the task does not move.
+        let raw = #"{"act":"DO","actor":"did:example:raw","body":{"task_event":"done","summary":"skipped ahead"},"#
+            + #""clock":50,"data_type":"SCALAR","parents":[],"thread":"\#(report)"}"#
+        #expect(try await fixture.http("POST", "/v1/records", json: raw).status == 201)
+        let after = try await task(fixture, "report")
+        #expect(after["status"] as? String == "inbox")
+        #expect(after["worker"] is NSNull)
+        let entry = try #require((after["history"] as? [[String: Any]])?.last)
+        #expect(entry["event"] as? String == "done")
+        #expect(entry["status"] is NSNull)
+        #expect(entry["refused"] as? String == "report is inbox; 'done' needs a task whose status is active")
+        #expect(try await ok(fixture, ["task", "start", "report"]) == "✓ report inbox → active\n")
     }
 
     @Test func tasksSurviveABackupAndRestoreBecauseTheyAreRecords() async throws {
