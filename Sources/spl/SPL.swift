@@ -25,6 +25,7 @@ struct SPL: AsyncParsableCommand {
             ThreadCommand.self,
             TrustCommand.self,
             ConfigCommand.self,
+            TaskCommand.self,
             BackupCommand.self,
             DrillCommand.self,
             DoctorCommand.self,

@@ -91,7 +91,27 @@ import Testing
         #expect(await resumed.threads == scratch.threads)
         #expect(await resumed.trust == scratch.trust)
         #expect(await resumed.config == scratch.config)
+        #expect(await resumed.tasks == scratch.tasks)
         #expect(try await resumed.engineConfig().routingRules.map(\.name) == ["r"])
+    }
+
+    @Test func tasksFollowTheLogAndResumeFromTheirWatermark() async throws {
+        let store = try store()
+        _ = try await store.ingest(
+            RecordDraft(act: .intend, actor: Self.worker, body: JSONObject(["task": true, "goal": "g"]), clock: 1, thread: "th_task"),
+            signingWith: nil)
+        let first = DerivedState(store: store, logger: Logger(label: "test"))
+        #expect(try await first.taskStates().task("SKL-0001")?.status == .inbox)
+        try await first.persist()
+        _ = try await store.ingest(
+            RecordDraft(act: .do, actor: Self.worker, body: JSONObject(["task_event": "start"]), clock: 2, thread: "th_task"),
+            signingWith: nil)
+
+        let resumed = DerivedState(store: store, logger: Logger(label: "test"))
+        try await resumed.loadPersisted()
+        #expect(await resumed.tasks.watermark == 1, "the saved task fold comes back with its watermark")
+        #expect(try await resumed.catchUp() == 1)
+        #expect(await resumed.tasks.task("th_task")?.status == .active)
     }
 
     @Test func anUndecodableBlobIsDroppedAndFoldedAgain() async throws {
@@ -122,6 +142,8 @@ import Testing
         #expect(InstanceRouter.isKnownPath("/v1/records"))
         #expect(InstanceRouter.isKnownPath("/v1/threads/th_a/state"))
         #expect(!InstanceRouter.isKnownPath("/v1/threads/th_a/other"))
+        #expect(InstanceRouter.isKnownPath("/v1/tasks"))
+        #expect(InstanceRouter.isKnownPath("/v1/tasks/SKL-0001"))
         #expect(!InstanceRouter.isKnownPath("/v2/records"))
     }
 

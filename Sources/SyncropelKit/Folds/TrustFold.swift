@@ -23,6 +23,9 @@ public struct TrustFold: Sendable, Equatable, Codable {
     /// when that record is folded, so arrival order does not lose evidence.
     private var waiting: [RecordID: [Verdict]] = [:]
 
+    /// The domain of a verdict that names none.
+    public static let defaultDomain = "general"
+
     public init() {}
 
     /// Folds one record. `resolveActor` returns the actor of a stored record,
@@ -108,8 +111,6 @@ public struct TrustFold: Sendable, Equatable, Codable {
         let accepted: Bool
         let createdAt: Int64
 
-        static let defaultDomain = "general"
-
         /// The verdict a record carries and whom it is about, or nil when it is not evidence.
         static func parse(_ stored: StoredRecord) -> (Verdict, Subject)? {
             let body = stored.record.body
@@ -121,7 +122,7 @@ public struct TrustFold: Sendable, Equatable, Codable {
             }
             let domain: String
             switch body["domain"] {
-            case nil, .null?, .string("")?: domain = defaultDomain
+            case nil, .null?, .string("")?: domain = TrustFold.defaultDomain
             case .string(let named)?: domain = named
             default: return nil
             }

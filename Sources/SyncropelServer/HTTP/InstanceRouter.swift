@@ -11,6 +11,7 @@ enum InstanceRouter {
         InstanceRoutes(gate: gate).register(on: router)
         RecordRoutes(gate: gate).register(on: router)
         ThreadRoutes(gate: gate).register(on: router)
+        TaskRoutes(gate: gate).register(on: router)
         WatchRoutes(gate: gate, feed: feed).register(on: router)
         BackupRoutes(gate: gate).register(on: router)
         return router
@@ -21,6 +22,7 @@ enum InstanceRouter {
         ["health"], ["v1", "ping"], ["v1", "records"], ["v1", "records", "*"], ["v1", "threads"], ["v1", "threads", "*", "records"],
         ["v1", "threads", "*", "state"], ["v1", "identity"], ["v1", "trust"], ["v1", "config"], ["v1", "config", "rules"],
         ["v1", "threads", "*", "watch"], ["v1", "admin", "backup"], ["v1", "admin", "backup", "auto"],
+        ["v1", "tasks"], ["v1", "tasks", "*"],
     ]
 
     static func isKnownPath(_ path: String) -> Bool {

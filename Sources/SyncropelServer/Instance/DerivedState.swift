@@ -3,7 +3,7 @@ import Logging
 import SyncropelKit
 import SyncropelStore
 
-/// Thread states, trust and engine configuration: the folds of SPEC 9, kept in memory.
+/// Thread states, trust, engine configuration and tasks: the folds of SPEC 9 and docs/TASKS.md, kept in memory.
 ///
 /// Never authoritative: each fold carries the `sequence` watermark it covers,
 /// is persisted in the store at shutdown, and at the next start only the
@@ -12,7 +12,7 @@ import SyncropelStore
 /// persists an up-to-date state and the next start folds almost nothing, however
 /// long the log. Reads still call `catchUp()` first, so they never see a stale fold.
 public actor DerivedState {
-    private static let names = (threads: "threads.v1", trust: "trust.v1", config: "config.v1")
+    private static let names = (threads: "threads.v1", trust: "trust.v1", config: "config.v1", tasks: "tasks.v1")
     /// Records folded between two persists while following: what a crash makes the next start fold again, at most.
     static let persistEvery = 100_000
     /// The least time between two folds while following.
@@ -23,6 +23,7 @@ public actor DerivedState {
     public private(set) var threads = ThreadFold()
     public private(set) var trust = TrustFold()
     public private(set) var config = ConfigFold()
+    public private(set) var tasks = TaskFold()
     private var follower: Task<Void, Never>?
 
     public init(store: any RecordStore, logger: Logger) {
@@ -35,12 +36,13 @@ public actor DerivedState {
         threads = try await load(Self.names.threads) ?? ThreadFold()
         trust = try await load(Self.names.trust) ?? TrustFold()
         config = try await load(Self.names.config) ?? ConfigFold()
+        tasks = try await load(Self.names.tasks) ?? TaskFold()
     }
 
     /// Folds every record stored after the lowest watermark; returns how many were read.
     @discardableResult
     public func catchUp() async throws -> Int {
-        var after = min(threads.watermark, trust.watermark, config.watermark)
+        var after = min(threads.watermark, trust.watermark, config.watermark, tasks.watermark)
         var folded = 0
         while true {
             let page = try await store.records(afterSequence: after, limit: 1000)
@@ -48,6 +50,7 @@ public actor DerivedState {
             let judgedActors = try await actorsOfJudgedRecords(in: page)
             for stored in page {
                 threads.apply(stored)
+                tasks.apply(stored)
                 trust.apply(stored) { judgedActors[$0] }
                 let ignoredBefore = config.ignored.count
                 config.apply(stored)
@@ -92,11 +95,12 @@ public actor DerivedState {
         }
     }
 
-    /// Writes the three folds with their watermarks into the store.
+    /// Writes the four folds with their watermarks into the store.
     public func persist() async throws {
         try await save(threads, name: Self.names.threads, watermark: threads.watermark)
         try await save(trust, name: Self.names.trust, watermark: trust.watermark)
         try await save(config, name: Self.names.config, watermark: config.watermark)
+        try await save(tasks, name: Self.names.tasks, watermark: tasks.watermark)
     }
 
     public func thread(_ id: String) async throws -> ThreadState? {
@@ -117,6 +121,11 @@ public actor DerivedState {
     public func engineConfig() async throws -> ConfigFold {
         try await catchUp()
         return config
+    }
+
+    public func taskStates() async throws -> TaskFold {
+        try await catchUp()
+        return tasks
     }
 
     /// Trust verdicts may name their subject only as the record they judge; that
