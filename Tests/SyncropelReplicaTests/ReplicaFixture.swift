@@ -15,12 +15,13 @@ final class ReplicaFixture: Sendable {
     let objects: FileObjectStore
     let replicator: Replicator
 
-    init(snapshotInterval: Duration = .seconds(86_400), replicaFolder: String? = nil) throws {
+    init(snapshotInterval: Duration = .seconds(86_400), retention: Duration = .seconds(86_400), replicaFolder: String? = nil) throws {
         var template = Array("/tmp/spl-replica-test-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { buffer in String(cString: mkdtemp(buffer.baseAddress!)!) }
         store = try SQLiteRecordStore(path: folder + "/hub.db", options: .init(createdByVersion: "0.0.0-test"))
         objects = FileObjectStore(root: replicaFolder ?? folder + "/replica")
-        replicator = Self.replicator(store: store, objects: objects, identity: identity, snapshotInterval: snapshotInterval)
+        replicator = Self.replicator(
+            store: store, objects: objects, identity: identity, snapshotInterval: snapshotInterval, retention: retention)
     }
 
     deinit {
@@ -28,10 +29,11 @@ final class ReplicaFixture: Sendable {
     }
 
     static func replicator(
-        store: SQLiteRecordStore, objects: FileObjectStore, identity: SigningIdentity, snapshotInterval: Duration = .seconds(86_400)
+        store: SQLiteRecordStore, objects: FileObjectStore, identity: SigningIdentity,
+        snapshotInterval: Duration = .seconds(86_400), retention: Duration = .seconds(86_400)
     ) -> Replicator {
         Replicator(
-            settings: .init(name: "test", syncInterval: .milliseconds(10), snapshotInterval: snapshotInterval, retention: .seconds(86_400)),
+            settings: .init(name: "test", syncInterval: .milliseconds(10), snapshotInterval: snapshotInterval, retention: retention),
             objects: objects, store: store, did: identity.didKey, logger: Logger(label: "replica-test"))
     }
 
