@@ -100,6 +100,44 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    @Test func replicaCommandsEditTheConfigAndRefuseBadInput() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let config = daemon.home + "/config.toml"
+        let added = try await daemon.cli(["backup", "replica", "add", "nas", "file:///mnt/nas/spl", "--retention", "30d"])
+        #expect(added.status == 0)
+        #expect(added.stdout == "Added replica nas → file:///mnt/nas/spl (sync every 1s, snapshot every 24h, retention 30d) to \(config).\nThe daemon starts shipping to it at its next start.\n")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains("[[replica]]") && text.contains("30d"), "\(text)")
+
+        let refusals: [([String], String)] = [
+            (["add", "nas", "file:///other"], "Error: a replica named nas is already in \(config); remove it first or choose another name"),
+            (["add", "a b", "file:///x"], "Error: replica name \"a b\" must be 1 to 64 characters from [A-Za-z0-9._-]"),
+            (["add", "x", "relative/path"], "Error: replica URL \"relative/path\" must be file:///absolute/path or s3://bucket/prefix"),
+            (["add", "x", "file:///x", "--sync-interval", "1 s"], "Error: --sync-interval \"1 s\" must be a duration such as 500ms, 1s, 10m, 24h or 14d"),
+            (["remove", "nope"], "Error: no replica named nope in \(config); see 'spl backup replica list'"),
+            (["verify", "nope"], "Error: no replica named nope in \(config), and \"nope\" is not a file:/// or s3:// URL; see 'spl backup replica list'"),
+        ]
+        for (arguments, message) in refusals {
+            let refused = try await daemon.cli(["backup", "replica"] + arguments)
+            #expect(refused.status == 1 && refused.stderr == message + "\n", "\(arguments): \(refused.stderr)")
+        }
+
+        let listed = try await daemon.cli(["backup", "replica", "list", "-o", "json"])
+        #expect(listed.stdout == #"[{"name":"nas","url":"file:///mnt/nas/spl","sync_interval":"1s","snapshot_interval":"24h","retention":"30d"}]"# + "\n")
+        let removed = try await daemon.cli(["backup", "replica", "remove", "nas"])
+        #expect(removed.stdout == "Removed replica nas (file:///mnt/nas/spl) from \(config); its objects were left in place.\n")
+        let empty = try await daemon.cli(["backup", "replica", "list"])
+        #expect(empty.stdout == "no replicas in \(config); add one with 'spl backup replica add NAME URL'\n")
+
+        let both = try await daemon.cli(["backup", "restore", "hub.db.bak", "--from-replica", "nas"])
+        #expect(both.status != 0 && both.stderr.contains("give a backup FILE or --from-replica, not both"), "\(both.stderr)")
+        let badTime = try await daemon.cli(["backup", "restore", "--from-replica", "nas", "--at", "yesterday"])
+        #expect(badTime.status != 0 && badTime.stderr.contains("--at yesterday is not an ISO 8601 UTC time"), "\(badTime.stderr)")
+        let s3 = try await daemon.cli(["backup", "replica", "verify", "s3://bucket/prefix"])
+        #expect(s3.status == 1 && s3.stderr == "Error: replica s3://bucket/prefix: S3 replicas are not available in this build yet; use a file:/// replica\n", "\(s3.stderr)")
+    }
+
     // MARK: Helpers
 
     /// `writers` tasks posting `each` records on threads of their own; the acknowledged ids.

@@ -25,6 +25,7 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
     case badDuration(option: String, value: String)
     case nameTaken(name: String, configFile: String)
     case unknownName(name: String, configFile: String)
+    case notConfigured(name: String, configFile: String)
     case noSingleInstance(location: String, found: [String])
 
     var description: String {
@@ -39,6 +40,8 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
             "a replica named \(name) is already in \(file); remove it first or choose another name"
         case .unknownName(let name, let file):
             "no replica named \(name) in \(file), and \(name.debugDescription) is not a file:/// or s3:// URL; see 'spl backup replica list'"
+        case .notConfigured(let name, let file):
+            "no replica named \(name) in \(file); see 'spl backup replica list'"
         case .noSingleInstance(let location, let found):
             found.isEmpty
                 ? "replica \(location) holds no instance folder (instance-<24 hex>)"
@@ -140,7 +143,7 @@ struct BackupReplicaRemoveCommand: AsyncParsableCommand {
         let home = try CommandEnvironment.home()
         var config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
         guard let index = config.replicas.firstIndex(where: { $0.name == name }) else {
-            throw ReplicaCommandError.unknownName(name: name, configFile: home.configFile)
+            throw ReplicaCommandError.notConfigured(name: name, configFile: home.configFile)
         }
         let removed = config.replicas.remove(at: index)
         try config.save(to: home.configFile)
