@@ -18,6 +18,24 @@ public struct FileObjectStore: ReplicaObjectStore {
     public var location: String { "file://" + root }
 
     public func put(_ key: ReplicaKey, _ bytes: [UInt8]) async throws {
+        try await BlockingWork.run { try self.writeObject(key, bytes) }
+    }
+
+    public func get(_ key: ReplicaKey) async throws -> [UInt8]? {
+        try await BlockingWork.run { try self.readObject(key) }
+    }
+
+    public func list(prefix: String) async throws -> [ReplicaObjectInfo] {
+        try await BlockingWork.run { try self.listObjects(prefix: prefix) }
+    }
+
+    public func delete(_ key: ReplicaKey) async throws {
+        try await BlockingWork.run { try self.removeObject(key) }
+    }
+
+    // MARK: Blocking calls
+
+    private func writeObject(_ key: ReplicaKey, _ bytes: [UInt8]) throws {
         let (folderPath, name) = split(key)
         guard let folder = try openFolder(folderPath, creating: true) else {
             throw FileObjectStoreError.system(path: path(key.rawValue), operation: "create the folder of", reason: "it vanished while being made")
@@ -48,7 +66,7 @@ public struct FileObjectStore: ReplicaObjectStore {
         guard fsync(folder) == 0 else { throw failure(folderPath.joined(separator: "/"), "fsync the folder of") }
     }
 
-    public func get(_ key: ReplicaKey) async throws -> [UInt8]? {
+    private func readObject(_ key: ReplicaKey) throws -> [UInt8]? {
         let (folderPath, name) = split(key)
         guard let folder = try openFolder(folderPath, creating: false) else { return nil }
         defer { close(folder) }
@@ -73,7 +91,7 @@ public struct FileObjectStore: ReplicaObjectStore {
         return Array(bytes.prefix(done))
     }
 
-    public func list(prefix: String) async throws -> [ReplicaObjectInfo] {
+    private func listObjects(prefix: String) throws -> [ReplicaObjectInfo] {
         let folderPath = prefix.split(separator: "/").map(String.init)
         guard let folder = try openFolder(folderPath, creating: false) else { return [] }
         var found: [ReplicaObjectInfo] = []
@@ -81,7 +99,7 @@ public struct FileObjectStore: ReplicaObjectStore {
         return found.sorted { $0.key < $1.key }
     }
 
-    public func delete(_ key: ReplicaKey) async throws {
+    private func removeObject(_ key: ReplicaKey) throws {
         let (folderPath, name) = split(key)
         guard let folder = try openFolder(folderPath, creating: false) else { return }
         defer { close(folder) }

@@ -48,7 +48,7 @@ extension Replicator {
         let header = SegmentHeader(
             instance: instance, generation: generation!, first: first.first, last: last.last,
             count: last.last - first.first + 1, prev: first.prev, chain: last.chain)
-        let bytes = try Segment.encode(header: header, body: body)
+        let bytes = try await BlockingWork.run { [body] in try Segment.encode(header: header, body: body) }
         let key = layout.segmentKey(generation!, first: first.first, last: last.last)
         try await objects.put(key, bytes)
         guard try await objects.get(key) == bytes else {

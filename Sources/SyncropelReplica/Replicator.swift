@@ -186,7 +186,7 @@ public actor Replicator {
             instance: did.description, generation: generation, first: first, last: last, count: Int64(records.count),
             prev: current.chain, chain: chain.hex)
         let key = layout.segmentKey(generation, first: first, last: last)
-        try await put(key, try Segment.encode(header: header, records: records))
+        try await put(key, try await BlockingWork.run { try Segment.encode(header: header, records: records) })
         let next = ReplicaPosition(generation: current.generation, shippedSequence: last, chain: chain.hex)
         try await store.saveReplicaPosition(settings.name, next)
         position = next
@@ -268,7 +268,7 @@ public actor Replicator {
             let records = try await store.records(afterSequence: current.shippedSequence, limit: Int(copy.highestSequence - current.shippedSequence))
             _ = try await ship(records, after: current)
         }
-        let compressed = try Gzip.compress(Array(try Data(contentsOf: URL(fileURLWithPath: scratch))))
+        let compressed = try await BlockingWork.run { try Gzip.compress(Array(try Data(contentsOf: URL(fileURLWithPath: scratch)))) }
         let now = Date()
         let generation = GenerationID.make(at: now, after: position.flatMap { GenerationID($0.generation) })
         var lastCreatedAt: Int64 = 0
