@@ -44,6 +44,7 @@ import Testing
         // The whole log, exactly as it was stored.
         let whole = try await restore(daemon, ["--from-replica", url])
         #expect(whole.contains("Records:    0 (no \(daemon.store)) now → \(source.count) after restore"), "\(whole)")
+        #expect(whole.contains("Restored:   \(url) (sequences 1...\(source.count)) → \(daemon.store), "), "\(whole)")
         #expect(try await served(daemon) == source)
         let check = DaemonHTTP(port: daemon.port)
         let missing = try await check.missing(acknowledged)
@@ -53,6 +54,13 @@ import Testing
 
         // Exactly 1...N, with the source's ids.
         let n = source.count / 2
+        let copy = daemon.spl.scratch.appendingPathComponent("sequence.db").path
+        let written = try await daemon.cli(["backup", "restore", "--from-replica", url, "--sequence", String(n), "--to", copy], seconds: 60)
+        #expect(written.status == 0 && written.stdout.hasSuffix("Written:    \(copy)\n"), "\(written.stdout)\(written.stderr)")
+        let checked = try await daemon.cli(["backup", "verify", copy])
+        #expect(checked.stdout.contains("Records:    \(n) checked, 0 bad"), "\(checked.stdout)")
+        let again = try await daemon.cli(["backup", "restore", "--from-replica", url, "--to", copy])
+        #expect(again.status == 1 && again.stderr == "Error: \(copy) already exists and a restore never overwrites a file; choose another name\n")
         let bySequence = try await restore(daemon, ["--from-replica", url, "--sequence", String(n)])
         #expect(bySequence.contains("Rebuilt:    sequences 1...\(n),"), "\(bySequence)")
         #expect(try await served(daemon) == Array(source.prefix(n)))

@@ -79,7 +79,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             }
             print("Restoring anyway (--force).")
         }
-        try install(backup, into: home)
+        try install(backup, describedAs: backup, into: home)
     }
 
     func lockHome(_ home: HomeLayout) throws -> HomeLock {
@@ -88,20 +88,21 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         }
     }
 
-    /// Prints what the restore changes, asks, and puts `backup` in place of the home's store.
-    func install(_ backup: String, into home: HomeLayout) throws {
+    /// Prints what the restore changes, asks, and puts `backup` in place of the home's store;
+    /// `source` names it for the operator (the file, or the replica it was rebuilt from).
+    func install(_ backup: String, describedAs source: String, into home: HomeLayout) throws {
         let store = home.storeFile
         let plan = StoreRestore.plan(backup: backup, store: store)
         print("Records:    \(Self.describe(plan.current, store)) now → \(Self.describe(plan.backup, backup)) after restore")
         switch plan.lostRecords {
         case let lost? where lost > 0:
-            print("Loses:      \(lost) records that are in \(store) but not in \(backup)")
+            print("Loses:      \(lost) records that are in \(store) but not in \(source)")
         case nil:
             print("Loses:      unknown (the current store cannot be read)")
         default:
             print("Loses:      nothing")
         }
-        try confirm(store: store, with: backup)
+        try confirm(store: store, with: source)
 
         let result: RestoreResult
         var info = stat()
@@ -115,7 +116,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         for moved in result.replacedFiles {
             print("Moved:      \(moved)")
         }
-        print("Restored:   \(backup) → \(store), \(ByteCount.text(result.bytes))")
+        print("Restored:   \(source) → \(store), \(ByteCount.text(result.bytes))")
         print("Start the instance with 'spl serve --daemon'.")
     }
 

@@ -33,6 +33,6 @@ extension BackupRestoreCommand {
             print("Written:    \(destination)")
             return
         }
-        try install(scratch, into: home)
+        try install(scratch, describedAs: "\(selection.objects.location) (sequences 1...\(restored.highestSequence))", into: home)
     }
 }
