@@ -23,12 +23,17 @@ public actor Replicator {
         public let syncInterval: Duration
         public let snapshotInterval: Duration
         public let retention: Duration
+        /// Most records in one segment, so catching up after an outage holds a bounded page in memory.
+        public let recordsPerSegment: Int
 
-        public init(name: String, syncInterval: Duration, snapshotInterval: Duration, retention: Duration) {
+        public init(
+            name: String, syncInterval: Duration, snapshotInterval: Duration, retention: Duration, recordsPerSegment: Int = 10_000
+        ) {
             self.name = name
             self.syncInterval = syncInterval
             self.snapshotInterval = snapshotInterval
             self.retention = retention
+            self.recordsPerSegment = recordsPerSegment
         }
 
         public init(_ replica: HomeConfig.Replica) {
@@ -38,8 +43,6 @@ public actor Replicator {
         }
     }
 
-    /// Most records in one segment, so catching up after an outage holds a bounded page in memory.
-    static let recordsPerSegment = 10_000
     /// Most canonical bytes in one shipped segment (records may carry 1 MiB bodies each);
     /// merges stop at the same size, far below what a reader accepts (`Segment.maximumBytes`).
     static let segmentBytes = 64 << 20
@@ -153,10 +156,19 @@ public actor Replicator {
 
     // MARK: Shipping
 
+    /// Ships what was committed up to now, and nothing committed meanwhile: under a steady load
+    /// that waits for the next sync instead of chasing each commit with a segment of its own.
     private func shipPending() async throws {
+        try await ship(through: store.highestCommittedSequence)
+    }
+
+    /// Ships the records up to `target` as segments of at most `settings.recordsPerSegment` records and
+    /// `segmentBytes` bytes.
+    private func ship(through target: Int64) async throws {
         guard var current = position else { return }
-        while store.highestCommittedSequence > current.shippedSequence {
-            let page = try await store.records(afterSequence: current.shippedSequence, limit: Self.recordsPerSegment)
+        while current.shippedSequence < target {
+            let limit = Int(min(Int64(settings.recordsPerSegment), target - current.shippedSequence))
+            let page = try await store.records(afterSequence: current.shippedSequence, limit: limit)
             guard !page.isEmpty else { return }
             var bytes = 0
             let records = page.prefix { stored in
@@ -264,10 +276,7 @@ public actor Replicator {
         defer { try? PrivateFiles.remove(scratch) }
         let started = ContinuousClock.now
         let copy = try await StoreBackup.copy(store: store, to: scratch, placement: .replacing)
-        if let current = position, current.shippedSequence < copy.highestSequence {
-            let records = try await store.records(afterSequence: current.shippedSequence, limit: Int(copy.highestSequence - current.shippedSequence))
-            _ = try await ship(records, after: current)
-        }
+        try await ship(through: copy.highestSequence)
         let compressed = try await BlockingWork.run { try Gzip.compress(Array(try Data(contentsOf: URL(fileURLWithPath: scratch)))) }
         let now = Date()
         let generation = GenerationID.make(at: now, after: position.flatMap { GenerationID($0.generation) })
