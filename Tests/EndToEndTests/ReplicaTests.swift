@@ -30,6 +30,10 @@ import Testing
         http.close()
         let status = try await daemon.cli(["status"])
         #expect(status.stdout.contains("\nReplica: nas \(url) working, shipped through \(source.count), lag 0 records ("), "\(status.stdout)")
+        let doctor = try await daemon.spl.doctor()
+        let row = doctor.row("replica nas")
+        #expect(row?["status"] == "pass", "\(doctor.result.stdout)")
+        #expect(row?["detail"]?.hasPrefix("nas \(url) working, shipped through \(source.count), lag 0 records (") == true, "\(row ?? [:])")
 
         try await daemon.killHard(pid)
         let keys = daemon.spl.scratch.appendingPathComponent("keys-kept").path
