@@ -91,12 +91,14 @@ let package = Package(
             ]
         ),
         .plugin(name: "GitCommitPlugin", capability: .buildTool()),
+        // What the test targets share: helpers that keep blocking waits off the cooperative pool.
+        .target(name: "SyncropelTestSupport", path: "Tests/Support"),
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
-        .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome"]),
-        .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore"]),
+        .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome", "SyncropelTestSupport"]),
+        .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica"]),
-        .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer"]),
-        .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer", "SyncropelTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

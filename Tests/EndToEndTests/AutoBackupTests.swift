@@ -41,7 +41,7 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         try configure(daemon, "auto = false\ninterval_secs = 1\nretention_days = 1")
-        let started = try daemon.start(extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
+        let started = try await daemon.start(extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
         try #require(started.status == 0, "\(started.stderr)")
         let folder = URL(fileURLWithPath: try await daemon.backupFile()).deletingLastPathComponent().path
 
@@ -123,7 +123,7 @@ import Testing
             Daemon:     not running; timed backups run only while 'spl serve' runs
 
             """)
-        let started = try daemon.start()
+        let started = try await daemon.start()
         try #require(started.status == 0, "\(started.stderr)")
         let ran = try await waitForAuto(daemon) { $0["last_path"] is String }
         #expect(ran["enabled"] as? Bool == true && ran["identity_sealed"] as? Bool == false)
@@ -137,7 +137,7 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         try configure(daemon, "auto = true\ninterval_secs = 1")
-        let started = try daemon.start()
+        let started = try await daemon.start()
         try #require(started.status == 0, "\(started.stderr)")
         let folder = URL(fileURLWithPath: try await daemon.backupFile()).deletingLastPathComponent().path
         // A file where the instance folder should be.
@@ -175,7 +175,7 @@ import Testing
     @Test func theRouteChecksItsBody() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try #require(try daemon.start().status == 0)
+        try #require(try await daemon.start().status == 0)
         let unknown = try await daemon.httpJSON("POST", "/v1/admin/backup/auto", json: #"{"enabled":true,"at":"03:00"}"#)
         #expect(unknown.status == 400)
         #expect(unknown.object["code"] as? String == "INVALID_FIELD" && unknown.object["field"] as? String == "at")

@@ -116,22 +116,21 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         _ = try await daemon.serveReady()
-        let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         let log = AckLog()
-        let loadStarted = Date()
-        async let writing: Void = RecordBurst(http: http, tag: "backupnow").run(into: log)
-        let busy = try await log.waitFor(200, seconds: 30, writers: 4)
-        try await Task.sleep(for: .seconds(max(0, 5 - Date().timeIntervalSince(loadStarted))))
-        let acknowledgedBefore = await log.ids
+        async let writing: Void = RecordBurst(port: daemon.port, tag: "backupnow").run(into: log)
+        // A store of some thousands of records, so the copy takes long enough to overlap writes.
+        let busy = await log.waitFor(3000, seconds: 60, writers: 4)
+        let acknowledgedBefore = log.ids
         let answer = try await backUp(daemon)
-        let duringLoad = await log.ids.count > acknowledgedBefore.count
-        try await Task.sleep(for: .seconds(max(0, 10 - Date().timeIntervalSince(loadStarted))))
+        let duringLoad = log.ids.count > acknowledgedBefore.count
+        // Writes go on after the backup, so the live store outgrows it.
+        let continued = await log.waitFor(log.ids.count + 500, seconds: 60, writers: 4)
         #expect(try await daemon.stopDaemon().status == 0)
         await writing
 
-        #expect(busy)
+        #expect(busy, "only \(acknowledgedBefore.count) records acknowledged before the backup; writers: \(log.endings)")
         #expect(duringLoad, "writers kept being acknowledged while the backup ran")
+        #expect(continued, "writers stopped being acknowledged after the backup; writers: \(log.endings)")
         let path = try #require(answer["path"] as? String)
         let inBackup = Set(try sqlite(path, "SELECT id FROM records"))
         let missing = acknowledgedBefore.filter { !inBackup.contains($0) }

@@ -24,21 +24,24 @@ struct RawHTTPExchange {
         case unixSocket(path: String)
     }
 
-    /// A request with `Connection: close`, the given content type and a Content-Length
-    /// that is the body's real length unless `contentLength` says otherwise.
+    /// A request with `Connection: close`, the given content type and headers, and a
+    /// Content-Length that is the body's real length unless `contentLength` says otherwise.
     static func request(
         _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
-        contentLength: String? = nil
+        contentLength: String? = nil, headers: [String: String] = [:]
     ) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let length = contentLength ?? body.map({ String($0.count) }) { head += "Content-Length: \(length)\r\n" }
         return Array((head + "\r\n").utf8) + (body ?? [])
     }
 
-    /// Sends `bytes`, then half-closes (so a server waiting for more body sees the end),
-    /// and reads until the answer is complete, the server closes, or `seconds` pass.
-    static func send(_ bytes: [UInt8], to endpoint: Endpoint, seconds: Double = 60) throws -> Response {
+    /// Sends `bytes`, then half-closes unless told not to (so a server waiting for more body
+    /// sees the end), and reads until the answer is complete, the server closes, or `seconds`
+    /// pass. A well-formed request should not half-close: the server may take the end of its
+    /// input as the client leaving and cut a long answer short.
+    static func send(_ bytes: [UInt8], to endpoint: Endpoint, seconds: Double = 60, halfClose: Bool = true) throws -> Response {
         let descriptor = try connect(endpoint)
         defer { close(descriptor) }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
@@ -58,14 +61,14 @@ struct RawHTTPExchange {
                 if count < 0, errno != EAGAIN { writing = false }
                 if sent == bytes.count {
                     writing = false
-                    shutdown(descriptor, Int32(SHUT_WR))
+                    if halfClose { shutdown(descriptor, Int32(SHUT_WR)) }
                 }
             }
             if poller.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
                 let count = recv(descriptor, &buffer, buffer.count, 0)
                 if count > 0 {
                     received += buffer[0..<count]
-                } else if count == 0 || errno != EAGAIN {
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                     break
                 }
             }
@@ -118,8 +121,25 @@ struct RawHTTPExchange {
 
     private static func isComplete(_ bytes: [UInt8]) -> Bool {
         guard let end = headEnd(bytes) else { return false }
-        guard let length = parseHead(bytes[..<end]).headers["content-length"].flatMap({ Int($0) }) else { return false }
+        let headers = parseHead(bytes[..<end]).headers
+        if headers["transfer-encoding"] == "chunked" { return dechunked(bytes[end...]) != nil }
+        guard let length = headers["content-length"].flatMap({ Int($0) }) else { return false }
         return bytes.count - end >= length
+    }
+
+    /// The body of a chunked answer, or nil until its last (empty) chunk has arrived.
+    private static func dechunked(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var body: [UInt8] = []
+        var index = bytes.startIndex
+        while let lineEnd = bytes[index...].firstRange(of: [13, 10]) {
+            guard let size = Int(String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self), radix: 16) else { return nil }
+            let start = lineEnd.upperBound
+            guard size > 0 else { return body }
+            guard bytes.endIndex - start >= size + 2 else { return nil }
+            body += bytes[start..<(start + size)]
+            index = start + size + 2
+        }
+        return nil
     }
 
     private static func parseHead(_ head: ArraySlice<UInt8>) -> (status: Int?, headers: [String: String]) {
@@ -136,6 +156,7 @@ struct RawHTTPExchange {
     private static func parse(_ bytes: [UInt8]) -> Response {
         guard let end = headEnd(bytes) else { return Response(status: nil, headers: [:], body: []) }
         let head = parseHead(bytes[..<end])
-        return Response(status: head.status, headers: head.headers, body: Array(bytes[end...]))
+        let body = head.headers["transfer-encoding"] == "chunked" ? dechunked(bytes[end...]) ?? [] : Array(bytes[end...])
+        return Response(status: head.status, headers: head.headers, body: body)
     }
 }

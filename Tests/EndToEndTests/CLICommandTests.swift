@@ -37,10 +37,10 @@ import Testing
 
     // MARK: - Without a daemon
 
-    @Test func statusWithoutADaemonReportsNotRunningAndExits3() throws {
+    @Test func statusWithoutADaemonReportsNotRunningAndExits3() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let result = try spl.run(["status"])
+        let result = try await spl.run(["status"])
         #expect(result.status == 3)
         #expect(result.stderr == "")
         let output = lines(result.stdout)
@@ -48,12 +48,12 @@ import Testing
         #expect(output.first?.wholeMatch(of: #/Syncropel kernel \d+\.\d+\.\d+/#) != nil, "\(result.stdout)")
         #expect(output.dropFirst().elementsEqual(["Status:  not running", "Home:    \(spl.home.path)"]))
 
-        let json = try spl.run(["status", "-o", "json"])
+        let json = try await spl.run(["status", "-o", "json"])
         #expect(json.status == 3)
         #expect(json.stdout == "{\"status\":\"not running\",\"home\":\"\(spl.home.path)\"}\n")
     }
 
-    @Test func commandsWithoutADaemonSayHowToStartOneAndExit3() throws {
+    @Test func commandsWithoutADaemonSayHowToStartOneAndExit3() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         let expected = "Error: no spl daemon is running for \(spl.home.path); start one with 'spl serve --daemon'\n"
@@ -61,48 +61,48 @@ import Testing
             ["know", "fact", "--thread", "th_x"], ["thread", "list"], ["thread", "records", "th_x", "-o", "json"],
             ["trust"], ["config", "list-rules"], ["record", "show", String(repeating: "a", count: 64)],
         ] {
-            let result = try spl.run(arguments)
+            let result = try await spl.run(arguments)
             #expect(result.status == 3, "\(arguments)")
             #expect(result.stderr == expected, "\(arguments)")
             #expect(result.stdout == "", "\(arguments)")
         }
     }
 
-    @Test func aSocketNobodyListensOnIsNotRunning() throws {
+    @Test func aSocketNobodyListensOnIsNotRunning() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         try Self.leaveStaleSocket(at: spl.home.path + "/run/spl.sock")
         let started = Date()
-        let result = try spl.run(["know", "fact", "--thread", "th_x"])
+        let result = try await spl.run(["know", "fact", "--thread", "th_x"])
         #expect(result.status == 3)
         #expect(result.stderr == "Error: no spl daemon is running for \(spl.home.path); start one with 'spl serve --daemon'\n")
         #expect(Date().timeIntervalSince(started) < 5, "a refused connection must not be retried until a deadline")
-        let status = try spl.run(["status"])
+        let status = try await spl.run(["status"])
         #expect(status.status == 3)
         #expect(status.stdout.contains("\nStatus:  not running\n"))
     }
 
-    @Test func aLiveDaemonWithoutItsSocketYetIsStarting() throws {
+    @Test func aLiveDaemonWithoutItsSocketYetIsStarting() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         // run/spl.json names a live pid (this test process) in the backup phase, before the socket exists.
         let runInfo = """
             {"pid":\(getpid()),"host":"127.0.0.1","port":9,"socket":"\(spl.home.path)/run/spl.sock",\
             "version":"0.1.0","phase":"backup 42%","started_at":"2025-01-01T00:00:00Z"}
             """
         try Data(runInfo.utf8).write(to: spl.home.appendingPathComponent("run/spl.json"))
-        let stale = try spl.run(["status"])
+        let stale = try await spl.run(["status"])
         #expect(stale.status == 3, "run files without the lock are what a killed daemon leaves")
         let lock = try HeldHomeLock(home: spl.home.path)
         defer { lock.release() }
-        let result = try spl.run(["status"])
+        let result = try await spl.run(["status"])
         #expect(result.status == 4)
         #expect(lines(result.stdout).dropFirst().elementsEqual(["Status:  starting (backup 42%)", "Home:    \(spl.home.path)"]), "\(result.stdout)")
     }
 
-    @Test func emitArgumentsAreCheckedBeforeTheDaemonIsAsked() throws {
+    @Test func emitArgumentsAreCheckedBeforeTheDaemonIsAsked() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         let cases: [([String], String)] = [
@@ -119,11 +119,11 @@ import Testing
              "--act JUMP is not an act; use one of INTEND DO KNOW LEARN GET PUT CALL MAP"),
         ]
         for (arguments, message) in cases {
-            let result = try spl.run(arguments)
+            let result = try await spl.run(arguments)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr == "Error: \(message)\n", "\(arguments)")
         }
-        let notJSON = try spl.run(["know", "fact", "--thread", "th_x", "--body", "{"])
+        let notJSON = try await spl.run(["know", "fact", "--thread", "th_x", "--body", "{"])
         #expect(notJSON.status == 1)
         #expect(notJSON.stderr == "Error: --body is not JSON: invalid JSON at byte 1: unexpected end of input, expected a string key\n")
     }
@@ -344,20 +344,20 @@ import Testing
     }
 
     /// The semver `spl version` prints.
-    static func cliVersion(_ spl: SPLProcess) throws -> String {
-        try #require(try spl.run(["version"]).stdout.split(separator: " ").dropFirst().first.map(String.init))
+    static func cliVersion(_ spl: SPLProcess) async throws -> String {
+        try #require(try await spl.run(["version"]).stdout.split(separator: " ").dropFirst().first.map(String.init))
     }
 
     static func iso8601(secondsAgo: Double) -> String {
         Date(timeIntervalSinceNow: -secondsAgo).formatted(.iso8601)
     }
 
-    @Test func statusReadsEveryBackupStateAndWarnsOnceAboutAnotherVersion() throws {
+    @Test func statusReadsEveryBackupStateAndWarnsOnceAboutAnotherVersion() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let home = spl.home.path
-        let cliVersion = try Self.cliVersion(spl)
+        let cliVersion = try await Self.cliVersion(spl)
         let backups: [(String, String)] = [
             (#"{"path":"/b/hub.db.bak","status":"written","written_at":"\#(Self.iso8601(secondsAgo: 3 * 3600 + 50))","records":7,"error":null}"#,
              "Backup:  /b/hub.db.bak (3h ago, 7 records)"),
@@ -370,7 +370,7 @@ import Testing
         for (backup, line) in backups {
             let server = try ScriptedSocket(path: home + "/run/spl.sock", answer: .json(200, Self.health(home: home, backup: backup)))
             defer { server.stop() }
-            let result = try spl.run(["status"])
+            let result = try await spl.run(["status"])
             #expect(result.status == 0)
             #expect(result.stdout == """
                 Syncropel kernel 9.9.9
@@ -388,29 +388,29 @@ import Testing
         }
     }
 
-    @Test func statusOfADaemonStillStartingExits4() throws {
+    @Test func statusOfADaemonStillStartingExits4() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let server = try ScriptedSocket(
             path: spl.home.path + "/run/spl.sock", answer: .json(503, #"{"status":"starting","phase":"folding"}"#))
         defer { server.stop() }
-        let result = try spl.run(["status"])
+        let result = try await spl.run(["status"])
         #expect(result.status == 4)
         #expect(lines(result.stdout).dropFirst().elementsEqual(["Status:  starting (folding)", "Home:    \(spl.home.path)"]), "\(result.stdout)")
-        let json = try spl.run(["status", "-o", "json"])
+        let json = try await spl.run(["status", "-o", "json"])
         #expect(json.status == 4)
         #expect(json.stdout == "{\"status\":\"starting\",\"phase\":\"folding\",\"home\":\"\(spl.home.path)\"}\n")
     }
 
-    @Test func statusOfASilentSocketAsksRunInfo() throws {
+    @Test func statusOfASilentSocketAsksRunInfo() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let socket = spl.home.path + "/run/spl.sock"
         let server = try ScriptedSocket(path: socket, answer: .silence)
         defer { server.stop() }
-        let silent = try spl.run(["status"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
+        let silent = try await spl.run(["status"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
         #expect(silent.status == 1)
         #expect(silent.stderr == "Error: the spl daemon on \(socket) did not answer GET /health within 1s; check its log with 'spl serve --logs'\n")
 
@@ -422,32 +422,32 @@ import Testing
         try Data(runInfo.utf8).write(to: spl.home.appendingPathComponent("run/spl.json"))
         let lock = try HeldHomeLock(home: spl.home.path)
         defer { lock.release() }
-        let starting = try spl.run(["status"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
+        let starting = try await spl.run(["status"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
         #expect(starting.status == 4)
         #expect(starting.stdout == "Syncropel kernel 0.1.0\nStatus:  starting (checking)\nHome:    \(spl.home.path)\n")
     }
 
-    @Test func anEmptyThreadListSaysSo() throws {
+    @Test func anEmptyThreadListSaysSo() async throws {
         // A real daemon always has th_engine_config (its bootstrap LEARN), so the empty list is scripted.
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
-        let server = try ScriptedSocket(
+        try await spl.run(["init"])
+        let server = try await ScriptedSocket(
             path: spl.home.path + "/run/spl.sock", answer: .json(200, #"{"object":"list","data":[],"next_cursor":null}"#),
             serverVersion: try Self.cliVersion(spl))
         defer { server.stop() }
-        let result = try spl.run(["thread", "list"])
+        let result = try await spl.run(["thread", "list"])
         #expect(result.status == 0)
         #expect(result.stdout == "no threads yet\n")
         #expect(result.stderr == "")
     }
 
-    @Test func answersTheClientCannotUseAreOneLineErrors() throws {
+    @Test func answersTheClientCannotUseAreOneLineErrors() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let socket = spl.home.path + "/run/spl.sock"
-        let cliVersion = try Self.cliVersion(spl)
+        let cliVersion = try await Self.cliVersion(spl)
         let cases: [(ScriptedSocket.Answer, String)] = [
             (.json(500, #"{"object":"error","code":"STORE_FULL","message":"the disk holding hub.db is full"}"#),
              "Error: the disk holding hub.db is full (STORE_FULL)"),
@@ -462,7 +462,7 @@ import Testing
         for (answer, message) in cases {
             let server = try ScriptedSocket(path: socket, answer: answer, serverVersion: cliVersion)
             defer { server.stop() }
-            let result = try spl.run(["trust"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
+            let result = try await spl.run(["trust"], extraEnvironment: ["SPL_REQUEST_TIMEOUT": "1"])
             #expect(result.status == 1, "\(answer)")
             #expect(result.stderr == message + "\n", "\(answer)")
         }
@@ -471,7 +471,7 @@ import Testing
         let server = try ScriptedSocket(
             path: socket, answer: .json(200, #"{"object":"list","data":[{"id":"x"}],"next_cursor":null,"prev_cursor":"c1"}"#))
         defer { server.stop() }
-        let result = try spl.run(["thread", "records", "th_x"])
+        let result = try await spl.run(["thread", "records", "th_x"])
         #expect(result.status == 1)
         #expect(result.stderr == """
             warning: spl \(cliVersion) talks to daemon 9.9.9; restart the daemon with 'spl restart'
@@ -523,7 +523,6 @@ final class ScriptedSocket: @unchecked Sendable {
     private let serverVersion: String
     private let lock = NSLock()
     private var held: [Int32] = []
-    private let finished = DispatchSemaphore(value: 0)
 
     init(path: String, answer: Answer, serverVersion: String = "9.9.9") throws {
         self.path = path
@@ -550,7 +549,8 @@ final class ScriptedSocket: @unchecked Sendable {
                 }
                 serve(connection, answer)
             }
-            finished.signal()
+            close(listener)
+            lock.withLock { held.forEach { close($0) } }
         }.start()
     }
 
@@ -582,12 +582,10 @@ final class ScriptedSocket: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting, closes held connections and removes the socket file.
+    /// Stops accepting and removes the socket file; the accepting thread, woken by the
+    /// shutdown, closes the listener and the held connections, so nothing here waits.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        finished.wait()
-        close(listener)
-        lock.withLock { held.forEach { close($0) } }
         unlink(path)
     }
 }

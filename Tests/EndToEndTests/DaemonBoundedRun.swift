@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// Why a bounded `spl` run gave no result: a hung daemon must fail its test, not hang CI.
 struct BoundedRunError: Error, CustomStringConvertible {
@@ -19,21 +20,14 @@ struct BoundedRunError: Error, CustomStringConvertible {
 }
 
 extension SPLProcess {
-    /// Runs `spl` on a thread of its own (never blocking the test's cooperative threads), with
-    /// stdin on /dev/null, and kills it after `seconds`. Throws `BoundedRunError` on a timeout
-    /// or when its output stays open after it exited.
+    /// Runs `spl` off the cooperative pool, with stdin on /dev/null, and kills it after
+    /// `seconds`. Throws `BoundedRunError` on a timeout or when its output stays open after it exited.
     func run(_ arguments: [String], timeout seconds: Double, extraEnvironment: [String: String] = [:]) async throws -> Result {
         let environment = environment.merging(extraEnvironment) { $1 }
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Swift.Result {
-                    try Self.runBounded(arguments, environment: environment, seconds: seconds)
-                })
-            }.start()
-        }
+        return try await offThePool { try Self.runBounded(arguments, environment: environment, seconds: seconds) }
     }
 
-    /// The blocking form, for clean-up in a `defer` where nothing can be awaited.
+    /// The blocking form, for clean-up handed off by a `defer` where nothing can be awaited.
     static func runBounded(_ arguments: [String], environment: [String: String], seconds: Double) throws -> Result {
         let process = Process()
         process.executableURL = binary

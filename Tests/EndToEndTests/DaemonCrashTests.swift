@@ -12,33 +12,27 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         let started = try await daemon.serveReady()
-        let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         let log = AckLog()
-        async let writing: Void = RecordBurst(http: http, tag: "sigterm").run(into: log)
-        let busy = try await log.waitFor(acknowledgedBeforeSignal, seconds: 30, writers: 4)
+        async let writing: Void = RecordBurst(port: daemon.port, tag: "sigterm").run(into: log)
+        let busy = await log.waitFor(acknowledgedBeforeSignal, seconds: 30, writers: 4)
 
-        let signalled = Date()
         kill(started.pid, SIGTERM)
         let exited = try await DaemonProcess.waitForExit(started.pid, seconds: 10)
-        let exitSeconds = Date().timeIntervalSince(signalled)
         await writing
 
-        let acknowledged = await log.ids
-        let endings = await log.endings
-        let refusals = await log.refusals
+        let acknowledged = log.ids
+        let endings = log.endings
+        let refusals = log.refusals
         #expect(busy, "only \(acknowledged.count) records acknowledged before SIGTERM; writers: \(endings)")
         #expect(refusals.isEmpty, "\(refusals.prefix(3))")
         #expect(
             endings.allSatisfy { $0.hasPrefix("transport error") },
             "every writer was still writing when the daemon went away: \(endings)")
         try #require(exited, "pid \(started.pid) still runs 10 s after SIGTERM")
-        #expect(exitSeconds < 10)
         daemon.expectCleanStop()
 
         _ = try await daemon.serveReady()
         let verify = DaemonHTTP(port: daemon.port)
-        defer { verify.close() }
         let missing = try await verify.missing(acknowledged)
         #expect(missing.isEmpty, "\(missing.count) of \(acknowledged.count) acknowledged records missing, e.g. \(missing.prefix(3))")
         #expect(try await daemon.stopDaemon().status == 0)
@@ -50,16 +44,14 @@ import Testing
         var pid = try await daemon.serveReady().pid
         var acknowledged: [String] = []
         for round in 1...3 {
-            let http = DaemonHTTP(port: daemon.port)
             let log = AckLog()
-            async let writing: Void = RecordBurst(http: http, tag: "kill\(round)").run(into: log)
-            let busy = try await log.waitFor(acknowledgedBeforeSignal, seconds: 30, writers: 4)
+            async let writing: Void = RecordBurst(port: daemon.port, tag: "kill\(round)").run(into: log)
+            let busy = await log.waitFor(acknowledgedBeforeSignal, seconds: 30, writers: 4)
             try await daemon.killHard(pid)
             await writing
-            http.close()
-            let roundIDs = await log.ids
-            let endings = await log.endings
-            let refusals = await log.refusals
+            let roundIDs = log.ids
+            let endings = log.endings
+            let refusals = log.refusals
             #expect(busy, "round \(round): only \(roundIDs.count) acknowledged before SIGKILL; writers: \(endings)")
             #expect(refusals.isEmpty, "round \(round): \(refusals.prefix(3))")
             acknowledged += roundIDs
@@ -67,7 +59,6 @@ import Testing
             pid = try await daemon.serveReady().pid
             let verify = DaemonHTTP(port: daemon.port)
             let missing = try await verify.missing(acknowledged)
-            verify.close()
             #expect(
                 missing.isEmpty,
                 "round \(round): \(missing.count) of \(acknowledged.count) acknowledged records missing, e.g. \(missing.prefix(3))")

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// What a file looked like: its bytes (SHA-256) and its modification time to the nanosecond.
 struct FileFingerprint: Equatable, CustomStringConvertible {
@@ -102,14 +103,17 @@ enum DaemonProcess {
         return threads.count <= 1
     }
 
-    /// Waits until `pid` has exited; false when it still runs after `seconds`.
+    /// Waits until `pid` has exited; false when it still runs after `seconds`. The polling runs
+    /// off the cooperative pool, so a busy test process cannot stretch the time it measures.
     static func waitForExit(_ pid: Int32, seconds: Double) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if hasExited(pid) { return true }
-            try await Task.sleep(for: .milliseconds(20))
+        await offThePool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if hasExited(pid) { return true }
+                usleep(20_000)
+            }
+            return hasExited(pid)
         }
-        return hasExited(pid)
     }
 
     /// True when nobody holds the home lock `<home>/run/spl.lock` (or it does not exist).

@@ -106,14 +106,18 @@ extension DaemonFixture {
 
 extension DaemonFixture {
     /// For a `defer`: `spl stop` (bounded), then SIGKILL whatever daemon of this home still
-    /// runs, then remove the scratch folders. Never throws, never waits long.
+    /// runs, then remove the scratch folders. Never throws and never waits: a `defer` cannot
+    /// await, so the stop runs on a clean-up thread rather than blocking a cooperative one.
     func tearDown() {
         let owner = pid
-        _ = try? SPLProcess.runBounded(["stop"], environment: spl.environment, seconds: 40)
-        if let owner, isServeOfThisHome(owner) {
-            kill(owner, SIGKILL)
+        let environment = spl.environment
+        ScratchCleanup.run { [self] in
+            _ = try? SPLProcess.runBounded(["stop"], environment: environment, seconds: 40)
+            if let owner, isServeOfThisHome(owner) {
+                kill(owner, SIGKILL)
+            }
+            spl.remove()
         }
-        spl.remove()
     }
 
     /// True when `pid` is a live `spl serve` whose environment names this home, so a stale
@@ -126,5 +130,21 @@ extension DaemonFixture {
         let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         return arguments.contains("serve") && variables.contains("SYNCROPEL_HOME=\(home)")
+    }
+}
+
+/// Clean-ups handed off by `defer` blocks, each on a thread of its own. The test process
+/// waits for all of them before it exits, so no daemon or scratch folder outlives the run.
+enum ScratchCleanup {
+    private static let pending = DispatchGroup()
+    private static let waitAtExit: Void = { atexit { ScratchCleanup.pending.wait() } }()
+
+    static func run(_ work: @escaping @Sendable () -> Void) {
+        _ = waitAtExit
+        pending.enter()
+        Thread {
+            work()
+            pending.leave()
+        }.start()
     }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A real `spl serve --daemon` on a free port, in the scratch home and scratch `HOME`
 /// of an `SPLProcess`. Call `stop()` (and `spl.remove()`) when done.
@@ -16,14 +13,14 @@ struct DaemonFixture {
 
     /// `spl serve --daemon --port <port>` plus `arguments`; returns when the daemon is ready or failed.
     @discardableResult
-    func start(_ arguments: [String] = [], extraEnvironment: [String: String] = [:]) throws -> SPLProcess.Result {
-        try spl.run(["serve", "--daemon", "--port", String(port)] + arguments, extraEnvironment: extraEnvironment)
+    func start(_ arguments: [String] = [], extraEnvironment: [String: String] = [:]) async throws -> SPLProcess.Result {
+        try await spl.run(["serve", "--daemon", "--port", String(port)] + arguments, extraEnvironment: extraEnvironment)
     }
 
     /// `spl stop`; harmless when nothing runs.
     @discardableResult
-    func stop() throws -> SPLProcess.Result {
-        try spl.run(["stop"])
+    func stop() async throws -> SPLProcess.Result {
+        try await spl.run(["stop"])
     }
 
     /// The daemon's pid from run/spl.pid, while one runs.
@@ -34,15 +31,7 @@ struct DaemonFixture {
 
     /// One HTTP request to the daemon over TCP; the body of the answer is returned raw.
     func http(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let json {
-            request.httpBody = Data(json.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, data)
+        try await DaemonHTTP(port: port).send(method, path, json: json, headers: headers)
     }
 
     /// `http` with the answer decoded as a JSON object.

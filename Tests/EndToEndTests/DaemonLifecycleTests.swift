@@ -18,7 +18,6 @@ import Testing
 
         #expect(daemon.pid == first.pid)
         let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         let health = try await http.send("GET", "/health")
         #expect(health.status == 200)
         let object = try JSONSerialization.jsonObject(with: health.body) as? [String: Any]
@@ -175,7 +174,6 @@ import Testing
         defer { daemon.tearDown() }
         _ = try await daemon.serveReady()
         let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         // SPEC 9.2 evidence: verdicts by a reviewer about other actors' work.
         let verdicts: [(subject: String, domain: String, verdict: String)] = [
             ("did:sync:agent:coder", "code", "accept"), ("did:sync:agent:coder", "code", "accept"),
@@ -241,7 +239,6 @@ import Testing
             #"{"act":"KNOW","actor":"did:sync:user:bulk","clock":\#(clock),"thread":"th_bulk","body":{"text":"bulk \#(clock) \#(padding)"}}"#
         }
         let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         let answer = try await http.send("POST", "/v1/records", json: #"{"records":[\#(records.joined(separator: ","))]}"#)
         try #require(answer.status == 201, "batch of \(count): \(String(decoding: answer.body, as: UTF8.self))")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// `spl serve` in the foreground, on a memory store, with a failing backup root,
@@ -30,8 +31,7 @@ import Testing
         #expect(posted.status == 201)
 
         process.interrupt()  // SIGINT, as Ctrl-C sends
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(await process.exitStatus() == 0)
         let banner = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(banner.hasPrefix("Starting Syncropel instance...\n"), "\(banner)")
         daemon.expectCleanStop()
@@ -45,7 +45,7 @@ import Testing
         // A backup root below a regular file cannot be created.
         let blocker = daemon.spl.scratch.appendingPathComponent("not-a-folder").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
-        let started = try daemon.start(extraEnvironment: ["SPL_BACKUP_ROOT": blocker + "/backups"])
+        let started = try await daemon.start(extraEnvironment: ["SPL_BACKUP_ROOT": blocker + "/backups"])
         #expect(started.status == 0, "\(started.stderr)")
         let backupLine = started.stdout.split(separator: "\n").first { $0.hasPrefix("Backup:") } ?? ""
         #expect(backupLine.hasPrefix("Backup:   \(blocker)/backups (FAILED: "), "\(started.stdout)")
@@ -60,15 +60,15 @@ import Testing
     @Test func aMemoryStoreWritesNoRecordsToDisk() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        let started = try daemon.start(["--memory"])
+        let started = try await daemon.start(["--memory"])
         #expect(started.status == 0, "\(started.stderr)")
         #expect(started.stdout.contains("Store:    sqlite://:memory: (1 records, 1 threads)"), "\(started.stdout)")
         #expect(started.stdout.contains("\nBackup:   none (in-memory store)\n"), "\(started.stdout)")
         #expect(try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1)).status == 201)
-        _ = try daemon.stop()
+        _ = try await daemon.stop()
         #expect(!FileManager.default.fileExists(atPath: daemon.backupRoot), "a memory run takes no backup")
         // The home was bootstrapped with an empty store, which the memory run never touched.
-        let restarted = try daemon.start()
+        let restarted = try await daemon.start()
         #expect(restarted.status == 0, "\(restarted.stderr)")
         let (_, health) = try await daemon.httpJSON("GET", "/health")
         #expect(health["records"] as? Int == 1, "only the on-disk store's own bootstrap LEARN: \(health)")
@@ -77,14 +77,14 @@ import Testing
     @Test func restartKeepsThePortAndTakesABackup() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        #expect(try daemon.start().status == 0)
-        #expect(try daemon.spl.run(["know", "before restart", "--thread", "th_r"]).status == 0)
-        let restart = try daemon.spl.run(["restart"])
+        #expect(try await daemon.start().status == 0)
+        #expect(try await daemon.spl.run(["know", "before restart", "--thread", "th_r"]).status == 0)
+        let restart = try await daemon.spl.run(["restart"])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.hasPrefix("stopped spl serve (pid "), "\(restart.stdout)")
         #expect(restart.stdout.contains("Bind:     127.0.0.1:\(daemon.port)\n"), "\(restart.stdout)")
         #expect(restart.stdout.contains("/hub.db.bak (written)\n"), "\(restart.stdout)")
-        let records = try daemon.spl.run(["thread", "records", "th_r", "-o", "json"])
+        let records = try await daemon.spl.run(["thread", "records", "th_r", "-o", "json"])
         let array = try JSONSerialization.jsonObject(with: Data(records.stdout.utf8)) as? [[String: Any]]
         #expect(array?.count == 1)
     }
@@ -95,15 +95,15 @@ import Testing
     @Test func newStoreStartsEmptyWhereTheStoreWasLost() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        #expect(try daemon.start().status == 0)
-        #expect(try daemon.stop().status == 0)
+        #expect(try await daemon.start().status == 0)
+        #expect(try await daemon.stop().status == 0)
         try FileManager.default.removeItem(atPath: daemon.store)
-        #expect(try daemon.start().status == 2)
-        let started = try daemon.start(["--new-store"])
+        #expect(try await daemon.start().status == 2)
+        let started = try await daemon.start(["--new-store"])
         #expect(started.status == 0, "\(started.stderr)")
         #expect(started.stdout.contains("(1 records, 1 threads)"), "a new store gets its bootstrap LEARN: \(started.stdout)")
-        #expect(try daemon.stop().status == 0)
-        let again = try daemon.start(["--new-store"])
+        #expect(try await daemon.stop().status == 0)
+        let again = try await daemon.start(["--new-store"])
         #expect(again.status == 1)
         #expect(again.stderr.hasPrefix("Error: failed to start spl serve: --new-store starts an empty store, but \(daemon.store) already holds one; move it aside first\n"), "\(again.stderr)")
     }
@@ -112,29 +112,29 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         let other = daemon.spl.scratch.appendingPathComponent("elsewhere.db").path
-        let started = try daemon.start(["--store", other])
+        let started = try await daemon.start(["--store", other])
         #expect(started.status == 0, "\(started.stderr)")
         #expect(started.stdout.contains("Store:    sqlite://\(other) (1 records, 1 threads)"), "\(started.stdout)")
         #expect(FileManager.default.fileExists(atPath: other))
     }
 
-    @Test func aSocketPathTooLongForBindIsRefused() throws {
+    @Test func aSocketPathTooLongForBindIsRefused() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         let deep = spl.scratch.appendingPathComponent(String(repeating: "h", count: 90)).path
-        let result = try spl.run(["serve", "--port", String(try DaemonFixture.freePort())], extraEnvironment: ["SYNCROPEL_HOME": deep])
+        let result = try await spl.run(["serve", "--port", String(try DaemonFixture.freePort())], extraEnvironment: ["SYNCROPEL_HOME": deep])
         #expect(result.status == 1)
         let socket = deep + "/run/spl.sock"
         #expect(result.stderr == "Error: unix socket path \(socket) is \(socket.utf8.count) bytes, over the 107-byte limit; choose a shorter home (SYNCROPEL_HOME)\n")
     }
 
-    @Test func aStoreURLOfAnotherKindIsRefused() throws {
+    @Test func aStoreURLOfAnotherKindIsRefused() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let config = spl.home.path + "/config.toml"
         try "[store]\nurl = \"postgres://db/spl\"\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try spl.run(["serve", "--port", String(try DaemonFixture.freePort())])
+        let result = try await spl.run(["serve", "--port", String(try DaemonFixture.freePort())])
         #expect(result.status == 1)
         #expect(result.stderr == "Error: [store] url postgres://db/spl is not supported; use sqlite://<path> in \(config)\n")
     }
@@ -142,14 +142,14 @@ import Testing
     @Test func aStoreFromAnotherInstanceIsServedWithAWarning() async throws {
         let first = try DaemonFixture()
         defer { first.tearDown() }
-        #expect(try first.start().status == 0)
-        #expect(try first.stop().status == 0)
+        #expect(try await first.start().status == 0)
+        #expect(try await first.stop().status == 0)
         let second = try DaemonFixture()
         defer { second.tearDown() }
-        try second.spl.run(["init"])
+        try await second.spl.run(["init"])
         try FileManager.default.removeItem(atPath: second.store)
         try FileManager.default.copyItem(atPath: first.store, toPath: second.store)
-        #expect(try second.start().status == 0)
+        #expect(try await second.start().status == 0)
         let warnings = second.logLines.filter { $0["level"] as? String == "WARN" }.compactMap { $0["message"] as? String }
         #expect(warnings.contains { $0.contains("was created by did:sync:instance:") && $0.contains("not by this home's") }, "\(warnings)")
     }
@@ -157,18 +157,18 @@ import Testing
     @Test func aShrunkenStoreKeepsTheLargerBackupAndSaysSo() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        #expect(try daemon.start().status == 0)
+        #expect(try await daemon.start().status == 0)
         let small = daemon.spl.scratch.appendingPathComponent("small.db").path
         try FileManager.default.copyItem(atPath: try await daemon.backupFile(), toPath: small)
         for index in 1...5 {
-            #expect(try daemon.spl.run(["know", "fact \(index)", "--thread", "th_grow"]).status == 0)
+            #expect(try await daemon.spl.run(["know", "fact \(index)", "--thread", "th_grow"]).status == 0)
         }
-        #expect(try daemon.stop().status == 0)
-        #expect(try daemon.start().status == 0)  // hub.db.bak now holds 6 records
-        #expect(try daemon.stop().status == 0)
+        #expect(try await daemon.stop().status == 0)
+        #expect(try await daemon.start().status == 0)  // hub.db.bak now holds 6 records
+        #expect(try await daemon.stop().status == 0)
         try FileManager.default.removeItem(atPath: daemon.store)
         try FileManager.default.copyItem(atPath: small, toPath: daemon.store)
-        let started = try daemon.start()
+        let started = try await daemon.start()
         #expect(started.status == 0, "\(started.stderr)")
         // The first backup predates the bootstrap LEARN: it holds no records.
         #expect(started.stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"), "\(started.stdout)")
@@ -177,12 +177,12 @@ import Testing
     @Test func serveStatusAndLogsFlags() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        #expect(try daemon.spl.run(["serve", "--status"]).status == 3)
-        #expect(try daemon.start().status == 0)
-        let status = try daemon.spl.run(["serve", "--status"])
+        #expect(try await daemon.spl.run(["serve", "--status"]).status == 3)
+        #expect(try await daemon.start().status == 0)
+        let status = try await daemon.spl.run(["serve", "--status"])
         #expect(status.status == 0)
         #expect(status.stdout.contains("\nStatus:  ok\n"))
-        // --logs follows until interrupted: read what it printed in its first second.
+        // --logs follows until interrupted: read until the start's ready line has been printed.
         let follower = Process()
         follower.executableURL = SPLProcess.binary
         follower.arguments = ["serve", "--logs"]
@@ -190,12 +190,23 @@ import Testing
         let output = Pipe()
         follower.standardOutput = output
         try follower.run()
-        try await Task.sleep(for: .seconds(1))
+        let reader = output.fileHandleForReading
+        let followed = await offThePool {
+            var text = ""
+            let deadline = Date().addingTimeInterval(30)
+            while !text.contains(" INFO startup: ready: "), Date() < deadline {
+                var readable = pollfd(fd: reader.fileDescriptor, events: Int16(POLLIN), revents: 0)
+                guard poll(&readable, 1, 200) > 0 else { continue }
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
+        }
         follower.interrupt()
-        follower.waitUntilExit()
-        let followed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = await follower.exitStatus()
         #expect(followed.contains(" INFO startup: ready: "), "\(followed)")
-        let both = try daemon.spl.run(["serve", "--stop", "--logs"])
+        let both = try await daemon.spl.run(["serve", "--stop", "--logs"])
         #expect(both.status == 64)
         #expect(both.stderr.contains("choose one of --foreground, --daemon, --stop, --restart, --status, --logs"), "\(both.stderr)")
     }

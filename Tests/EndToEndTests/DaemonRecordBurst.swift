@@ -1,30 +1,24 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import SyncropelTestSupport
 
-/// HTTP to one daemon over a URL session of its own: no kept-alive connection outlives the
-/// daemon it was opened to, and a request to a hung daemon fails after 10 s.
+/// HTTP to one daemon on 127.0.0.1: one connection per request, sent and read off the
+/// cooperative pool, so no connection outlives the daemon it was opened to, and a request
+/// to a hung daemon fails after 60 s.
+///
+/// Not URLSession: on Linux, cancelling a task group whose children await URLSession's async
+/// `data(for:)` can deadlock in FoundationNetworking (the cancel waits on the session's queue
+/// while that queue waits on the task's status lock). A full one-core suite hung that way
+/// for ten minutes.
 struct DaemonHTTP: Sendable {
     let port: Int
-    private let session: URLSession
 
-    init(port: Int) {
-        self.port = port
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: configuration)
-    }
-
-    func send(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, body: Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let json {
-            request.httpBody = Data(json.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await session.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, data)
+    /// The answer's status and body; throws when the daemon closed the connection without one.
+    func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        let request = RawHTTPExchange.request(
+            method, path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json", headers: headers)
+        let response = try await offThePool { [port] in try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 60, halfClose: false) }
+        guard let status = response.status else { throw DaemonHTTPError(method: method, path: path) }
+        return (status, Data(response.body))
     }
 
     /// `POST /v1/records` of one envelope; the stored record's id on a 2xx, else nil.
@@ -52,73 +46,114 @@ struct DaemonHTTP: Sendable {
             return try await group.reduce(into: []) { $0 += $1 }
         }
     }
+}
 
-    func close() { session.finishTasksAndInvalidate() }
+/// The daemon closed a connection without answering the request on it.
+struct DaemonHTTPError: Error, CustomStringConvertible {
+    let method: String
+    let path: String
+
+    var description: String { "no answer to \(method) \(path): the daemon closed the connection" }
 }
 
 /// What a burst of writers got back: the ids acknowledged with a 2xx, and everything else.
-actor AckLog {
-    private(set) var ids: [String] = []
-    /// Answers that were neither a 2xx nor a 503 (the daemon going away), as `status body`.
-    private(set) var refusals: [String] = []
-    /// How each writer ended (`transport error: …`, `refused`, `done`).
-    private(set) var endings: [String] = []
+///
+/// Writers report from threads of their own and the test waits on a condition, so neither
+/// needs a cooperative thread: in a full parallel suite those are often all held by other
+/// tests' synchronous work, and a burst that waited for them stalled (issue 17).
+final class AckLog: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var acknowledgedIDs: [String] = []
+    private var refusedAnswers: [String] = []
+    private var writerEndings: [String] = []
 
-    func acknowledged(_ id: String) { ids.append(id) }
-    func refused(_ answer: String) { refusals.append(answer) }
-    func ended(_ how: String) { endings.append(how) }
+    var ids: [String] { condition.withLock { acknowledgedIDs } }
+    /// Answers that were neither a 2xx nor a 503 (the daemon going away), as `status body`.
+    var refusals: [String] { condition.withLock { refusedAnswers } }
+    /// How each writer ended (`transport error: …`, `refused`, `done`).
+    var endings: [String] { condition.withLock { writerEndings } }
+
+    func acknowledged(_ id: String) { update { $0.acknowledgedIDs.append(id) } }
+    func refused(_ answer: String) { update { $0.refusedAnswers.append(answer) } }
+    func ended(_ how: String) { update { $0.writerEndings.append(how) } }
 
     /// Waits until `count` records are acknowledged; false when every writer stopped first
-    /// or `seconds` passed.
-    func waitFor(_ count: Int, seconds: Double, writers: Int) async throws -> Bool {
+    /// or `seconds` passed. The wait blocks a thread of its own, not the caller's.
+    func waitFor(_ count: Int, seconds: Double, writers: Int) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while ids.count < count {
-            if endings.count == writers || Date() > deadline { return false }
-            try await Task.sleep(for: .milliseconds(10))
+        return await offThePool { [self] in
+            condition.withLock {
+                while acknowledgedIDs.count < count, writerEndings.count < writers, condition.wait(until: deadline) {}
+                return acknowledgedIDs.count >= count
+            }
         }
-        return true
+    }
+
+    /// Waits until `writers` writers have ended.
+    func waitForEndings(_ writers: Int) async {
+        await offThePool { [self] in
+            condition.withLock {
+                while writerEndings.count < writers { condition.wait() }
+            }
+        }
+    }
+
+    private func update(_ change: (AckLog) -> Void) {
+        condition.withLock {
+            change(self)
+            condition.broadcast()
+        }
     }
 }
 
 /// Concurrent writers, each POSTing single KNOW records with explicit clocks 1, 2, 3… on a
 /// thread of its own (`th_<tag>_w<n>`), until the daemon goes away (a transport error),
 /// refuses a record, or a minute has passed.
+///
+/// Each writer is an OS thread with a blocking socket, so the load reaches the daemon at the
+/// rate the daemon answers, whatever else the test process is running.
 struct RecordBurst: Sendable {
-    let http: DaemonHTTP
+    let port: Int
     let tag: String
     var writers = 4
 
+    /// Runs the writers and returns when all of them have ended.
     func run(into log: AckLog) async {
         let deadline = Date().addingTimeInterval(60)
-        await withTaskGroup(of: Void.self) { group in
-            for writer in 0..<writers {
-                group.addTask { await write(writer, until: deadline, into: log) }
-            }
+        for writer in 0..<writers {
+            Thread { write(writer, until: deadline, into: log) }.start()
         }
+        await log.waitForEndings(writers)
     }
 
-    private func write(_ writer: Int, until deadline: Date, into log: AckLog) async {
+    private func write(_ writer: Int, until deadline: Date, into log: AckLog) {
         var clock = 1
         while Date() < deadline {
             let envelope = """
                 {"act":"KNOW","actor":"did:sync:user:writer\(writer)","body":{"text":"\(tag) writer \(writer) record \(clock)"},\
                 "clock":\(clock),"data_type":"SCALAR","parents":[],"thread":"th_\(tag)_w\(writer)"}
                 """
+            let request = RawHTTPExchange.request("POST", "/v1/records", body: Array(envelope.utf8))
+            let answer: RawHTTPExchange.Response
             do {
-                let answer = try await http.post(envelope)
-                if let id = answer.id {
-                    await log.acknowledged(id)
-                } else if answer.status != 503 {
-                    await log.refused("\(answer.status) \(answer.body)")
-                    await log.ended("refused")
-                    return
-                }
+                answer = try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 10, halfClose: false)
             } catch {
-                await log.ended("transport error: \(error)")
+                log.ended("transport error: \(error)")
+                return
+            }
+            guard let status = answer.status else {
+                log.ended("transport error: the daemon closed the connection without answering")
+                return
+            }
+            if (200..<300).contains(status), let id = answer.json?["id"] as? String {
+                log.acknowledged(id)
+            } else if status != 503 {
+                log.refused("\(status) \(String(decoding: answer.body, as: UTF8.self))")
+                log.ended("refused")
                 return
             }
             clock += 1
         }
-        await log.ended("done")
+        log.ended("done")
     }
 }

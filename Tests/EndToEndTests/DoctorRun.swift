@@ -57,8 +57,8 @@ extension SPLProcess {
     }
 
     /// `<backup root>/instance-<tail>` of this home's identity.
-    func instanceFolder() throws -> String {
-        let identity = try run(["identity", "show", "-o", "json"])
+    func instanceFolder() async throws -> String {
+        let identity = try await run(["identity", "show", "-o", "json"])
         let object = try JSONSerialization.jsonObject(with: Data(identity.stdout.utf8)) as? [String: Any]
         let instance = try #require(object?["instance_did"] as? String, "\(identity.stdout)\(identity.stderr)")
         return backupRoot + "/instance-" + (instance.split(separator: ":").last.map(String.init) ?? "")

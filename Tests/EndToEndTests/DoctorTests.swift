@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// `spl doctor` (SPEC 8.5) against real daemons and scratch homes: every row it can print,
@@ -15,7 +16,7 @@ import Testing
         try #require(started.status == 0, "\(started.stdout)\(started.stderr)")
         let know = try await daemon.cli(["know", "doctor was here", "--thread", "th_doctor"])
         try #require(know.status == 0, "\(know.stderr)")
-        let folder = try daemon.spl.instanceFolder()
+        let folder = try await daemon.spl.instanceFolder()
         return (folder, try await takeBackup(daemon, folder: folder))
     }
 
@@ -126,7 +127,7 @@ import Testing
             daemon.store, "UPDATE records SET sig = (SELECT sig FROM records WHERE id = '\(id)') WHERE id = '\(forged)'")
         let records = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records")
         let signedIntact = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records WHERE sig IS NOT NULL AND id != '\(id)'")
-        let folder = try daemon.spl.instanceFolder()
+        let folder = try await daemon.spl.instanceFolder()
         let startupRecords = try ShellTool.run("sqlite3", ["-readonly", folder + "/hub.db.bak", "SELECT count(*) FROM records"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let homeBefore = try FileFingerprint.tree(daemon.home)
@@ -166,11 +167,11 @@ import Testing
     @Test func aKeyFileOpenToOthersFailsWithTheChmodFix() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try #require(try spl.run(["init"]).status == 0)
+        try #require(try await spl.run(["init"]).status == 0)
         let home = spl.home.path
         let key = home + "/keys/primary.key"
         // Named before the key is opened up: `spl identity show` refuses a key others can read.
-        let folder = try spl.instanceFolder()
+        let folder = try await spl.instanceFolder()
         #expect(chmod(key, 0o644) == 0)
         let expected = [
             ExpectedRow("daemon", "warn", "not running", fix: "spl start"),
@@ -205,14 +206,14 @@ import Testing
     @Test func aStalePidFileNamesTheExactFix() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try #require(try spl.run(["init"]).status == 0)
+        try #require(try await spl.run(["init"]).status == 0)
         let pidFile = spl.home.path + "/run/spl.pid"
 
         // A pid that no longer runs: a child that has exited and been reaped.
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
         try gone.run()
-        gone.waitUntilExit()
+        _ = await gone.exitStatus()
         try "\(gone.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         let dead = try await spl.doctor()
         #expect(dead.status == 1)
@@ -264,7 +265,7 @@ import Testing
         defer { daemon.tearDown() }
         _ = try await daemon.serveReady()
         #expect(try await daemon.stopDaemon().status == 0)
-        let folder = try daemon.spl.instanceFolder()
+        let folder = try await daemon.spl.instanceFolder()
 
         // A store from a newer spl: readable, but no command here can use it.
         _ = try ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 2 WHERE key = 'schema_version'")
@@ -304,7 +305,7 @@ import Testing
         defer { daemon.tearDown() }
         _ = try await daemon.serveReady()
         #expect(try await daemon.stopDaemon().status == 0)
-        let folder = try daemon.spl.instanceFolder()
+        let folder = try await daemon.spl.instanceFolder()
         let config = daemon.home + "/config.toml"
         #expect(chmod(daemon.store, 0o644) == 0)
         #expect(chmod(config, 0o640) == 0)
@@ -337,8 +338,8 @@ import Testing
     }
 
     /// `spl init`, then timed backups on in config.toml every `seconds`.
-    func enableScheduledBackups(_ spl: SPLProcess, every seconds: Int) throws {
-        try #require(try spl.run(["init"]).status == 0)
+    func enableScheduledBackups(_ spl: SPLProcess, every seconds: Int) async throws {
+        try #require(try await spl.run(["init"]).status == 0)
         let config = spl.home.path + "/config.toml"
         let text = try String(contentsOfFile: config, encoding: .utf8)
         try #require(text.contains("auto = false\n"), "\(text)")
@@ -349,7 +350,7 @@ import Testing
     @Test func failedStartupAndScheduledBackupsFailWithTheirErrors() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try enableScheduledBackups(daemon.spl, every: 1)
+        try await enableScheduledBackups(daemon.spl, every: 1)
         // A backup root under a regular file: every backup fails, the daemon still starts.
         let blocker = daemon.spl.scratch.path + "/blocker"
         try "in the way\n".write(toFile: blocker, atomically: false, encoding: .utf8)
@@ -365,7 +366,7 @@ import Testing
         }
         let reason = "cannot create folder \(blocker): Not a directory; a file is in the way of a folder; move it aside"
         try #require(auto["last_error"] as? String == reason, "\(auto)")
-        let folder = blocker + "/backups/" + (try daemon.spl.instanceFolder().split(separator: "/").last.map(String.init) ?? "")
+        let folder = try await blocker + "/backups/" + (daemon.spl.instanceFolder().split(separator: "/").last.map(String.init) ?? "")
 
         let run = try await daemon.spl.doctor(extraEnvironment: environment)
 
@@ -398,12 +399,12 @@ import Testing
     @Test func enabledScheduledBackupsPassAndAPassphraseDaemonNeedsOnlyABackup() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try enableScheduledBackups(daemon.spl, every: 3600)
+        try await enableScheduledBackups(daemon.spl, every: 3600)
         let started = try await daemon.spl.run(
             ["serve", "--daemon", "--port", String(daemon.port)], timeout: 60,
             extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
         try #require(started.status == 0, "\(started.stdout)\(started.stderr)")
-        let folder = try daemon.spl.instanceFolder()
+        let folder = try await daemon.spl.instanceFolder()
         let auto = { () async throws -> [String: Any] in
             let health = try await daemon.httpJSON("GET", "/health").object
             return (health["backup"] as? [String: Any])?["auto"] as? [String: Any] ?? [:]
@@ -431,8 +432,8 @@ import Testing
     @Test func aMissingPrivateKeyFailsWithTheRestoreOfTheSealedKeys() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try #require(try spl.run(["init"]).status == 0)
-        let folder = try spl.instanceFolder()
+        try #require(try await spl.run(["init"]).status == 0)
+        let folder = try await spl.instanceFolder()
         let key = spl.home.path + "/keys/primary.key"
         try FileManager.default.removeItem(atPath: key)
         let bare = try await spl.doctor()
@@ -453,7 +454,7 @@ import Testing
     @Test func withoutHomeThereIsNoBackupRootToCheck() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try #require(try spl.run(["init"]).status == 0)
+        try #require(try await spl.run(["init"]).status == 0)
         let run = try await spl.doctor(extraEnvironment: ["HOME": ""])
         #expect(run.status == 2)
         let reason = "HOME is not set, so there is no default backup root; set SPL_BACKUP_ROOT or [backup] root in config.toml"
@@ -468,7 +469,7 @@ import Testing
     @Test func aDaemonOnAnInMemoryStoreHasNoStartupBackupAndAMissingPidFileWarns() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try #require(try daemon.spl.run(["init"]).status == 0)
+        try #require(try await daemon.spl.run(["init"]).status == 0)
         let started = try await daemon.spl.run(["serve", "--daemon", "--memory", "--port", String(daemon.port)], timeout: 60)
         try #require(started.status == 0, "\(started.stdout)\(started.stderr)")
         let run = try await daemon.spl.doctor()
@@ -490,7 +491,7 @@ import Testing
         defer { spl.remove() }
         let home = spl.scratch.path + "/my home"
         let environment = ["SYNCROPEL_HOME": home]
-        try #require(try spl.run(["init"], extraEnvironment: environment).status == 0)
+        try #require(try await spl.run(["init"], extraEnvironment: environment).status == 0)
         #expect(chmod(home + "/keys/primary.key", 0o640) == 0)
         let run = try await spl.doctor(extraEnvironment: environment)
         #expect(run.row("keys mode") == [
@@ -502,7 +503,7 @@ import Testing
     @Test func aDaemonThatIsStartingOrSilentOrScheduledIsReportedAsItIs() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try #require(try spl.run(["init"]).status == 0)
+        try #require(try await spl.run(["init"]).status == 0)
         let home = spl.home.path
         let socket = home + "/run/spl.sock"
 
@@ -535,7 +536,7 @@ import Testing
         ])
 
         // A daemon whose timed backups are on and have run.
-        let version = try #require(try spl.run(["version"]).stdout.split(separator: " ").dropFirst().first.map(String.init))
+        let version = try #require(try await spl.run(["version"]).stdout.split(separator: " ").dropFirst().first.map(String.init))
         let last = spl.backupRoot + "/instance-x/hub.db.20261127-030000"
         let health = """
             {"status":"ok","version":"\(version)","pid":4242,"bind":"127.0.0.1:9","store":"sqlite://\(home)/hub.db",\

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// `spl drill`: the seed drill run by the binary itself, in scratch folders of its own.
@@ -123,16 +124,15 @@ import Testing
         let pid = try #require(daemon, "the drill's daemon never wrote its pid file")
         drill.terminate()
         #expect(try await DaemonProcess.waitForExit(drill.processIdentifier, seconds: 60), "the drill did not exit after SIGTERM")
-        drill.waitUntilExit()
-        #expect(drill.terminationStatus == 130)
+        #expect(await drill.exitStatus() == 130)
         #expect(try await DaemonProcess.waitForExit(pid, seconds: 30), "the scratch daemon (pid \(pid)) outlived the drill")
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary).isEmpty, "the interrupted drill left its scratch folder")
     }
 
-    @Test func theRecordCountIsBounded() throws {
+    @Test func theRecordCountIsBounded() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let result = try spl.run(["drill", "--records", "0"])
+        let result = try await spl.run(["drill", "--records", "0"])
         #expect(result.status != 0)
         #expect(result.stderr.hasPrefix("Error: --records must be between 1 and 100000\n"))
     }

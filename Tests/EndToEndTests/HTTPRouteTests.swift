@@ -12,11 +12,8 @@ import Testing
 
     private func withDaemon(_ body: (DaemonFixture) async throws -> Void) async throws {
         let daemon = try DaemonFixture()
-        defer {
-            _ = try? daemon.stop()
-            daemon.spl.remove()
-        }
-        let started = try daemon.start()
+        defer { daemon.tearDown() }
+        let started = try await daemon.start()
         try #require(started.status == 0, "\(started.stderr)")
         try await body(daemon)
     }
@@ -129,7 +126,7 @@ import Testing
 
     @Test func socketWritesAreSignedAndMayUseReservedThreads() async throws {
         try await withDaemon { daemon in
-            let learned = try daemon.spl.run([
+            let learned = try await daemon.spl.run([
                 "config", "add-rule", "--name", "r1", "--target", "did:sync:agent:a", "--priority", "5", "-o", "json",
             ])
             #expect(learned.status == 0, "\(learned.stderr)")

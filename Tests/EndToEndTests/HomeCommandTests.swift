@@ -3,19 +3,19 @@ import Testing
 
 /// `spl version`, `spl init` and `spl identity show` against scratch homes.
 @Suite struct HomeCommandTests {
-    @Test func versionNamesSemverAndCommit() throws {
+    @Test func versionNamesSemverAndCommit() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let result = try spl.run(["version"])
+        let result = try await spl.run(["version"])
         #expect(result.status == 0)
         let pattern = #/^spl \d+\.\d+\.\d+ \([0-9a-z-]+\)\n$/#
         #expect(result.stdout.wholeMatch(of: pattern) != nil, "\(result.stdout)")
     }
 
-    @Test func initCreatesTheLayoutWithPrivateModes() throws {
+    @Test func initCreatesTheLayoutWithPrivateModes() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let result = try spl.run(["init"])
+        let result = try await spl.run(["init"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Identity: did:key:z6Mk"))
         let home = spl.home.path
@@ -30,25 +30,25 @@ import Testing
         #expect(config.contains("actor = 'did:sync:user:tester'"))
     }
 
-    @Test func initRefusesToReplaceKeysWithoutForce() throws {
+    @Test func initRefusesToReplaceKeysWithoutForce() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
-        let before = try spl.run(["identity", "show", "-o", "json"]).stdout
-        let again = try spl.run(["init"])
+        try await spl.run(["init"])
+        let before = try await spl.run(["identity", "show", "-o", "json"]).stdout
+        let again = try await spl.run(["init"])
         #expect(again.status == 1)
         #expect(again.stderr == "Error: \(spl.home.path)/keys/primary.key already holds this home's identity; pass --force to replace it with a new one\n")
-        #expect(try spl.run(["identity", "show", "-o", "json"]).stdout == before)
-        let forced = try spl.run(["init", "--force"])
+        #expect(try await spl.run(["identity", "show", "-o", "json"]).stdout == before)
+        let forced = try await spl.run(["init", "--force"])
         #expect(forced.status == 0)
-        #expect(try spl.run(["identity", "show", "-o", "json"]).stdout != before)
+        #expect(try await spl.run(["identity", "show", "-o", "json"]).stdout != before)
     }
 
-    @Test func identityShowInTextAndJSON() throws {
+    @Test func identityShowInTextAndJSON() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
-        let json = try spl.run(["identity", "show", "-o", "json"])
+        try await spl.run(["init"])
+        let json = try await spl.run(["identity", "show", "-o", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String])
         let did = try #require(object["did"])
         let instance = try #require(object["instance_did"])
@@ -56,28 +56,28 @@ import Testing
         #expect(instance.wholeMatch(of: #/did:sync:instance:[0-9a-f]{24}/#) != nil)
         #expect(object["actor"] == "did:sync:user:tester")
         #expect(object["key_path"] == spl.home.path + "/keys/primary.key")
-        let text = try spl.run(["identity", "show"]).stdout
+        let text = try await spl.run(["identity", "show"]).stdout
         #expect(text.contains("DID:      \(did)\n"))
         #expect(text.contains("Instance: \(instance)\n"))
-        let overridden = try spl.run(["identity", "show", "-o", "json"], extraEnvironment: ["SPL_ACTOR": "did:sync:agent:dev"])
+        let overridden = try await spl.run(["identity", "show", "-o", "json"], extraEnvironment: ["SPL_ACTOR": "did:sync:agent:dev"])
         #expect(overridden.stdout.contains(#""actor":"did:sync:agent:dev""#))
     }
 
-    @Test func identityShowWithoutAHomeSaysWhatToDo() throws {
+    @Test func identityShowWithoutAHomeSaysWhatToDo() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let result = try spl.run(["identity", "show"])
+        let result = try await spl.run(["identity", "show"])
         #expect(result.status == 1)
         #expect(result.stderr == "Error: \(spl.home.path) has no identity yet; run 'spl init' to create one\n")
     }
 
-    @Test func identityShowRefusesAnOpenKey() throws {
+    @Test func identityShowRefusesAnOpenKey() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try spl.run(["init"])
+        try await spl.run(["init"])
         let key = spl.home.path + "/keys/primary.key"
         chmod(key, 0o644)
-        let result = try spl.run(["identity", "show"])
+        let result = try await spl.run(["identity", "show"])
         #expect(result.status == 1)
         #expect(result.stderr == "Error: private key file \(key) has mode 0644, open to group or others; fix it with: chmod 600 \(key)\n")
     }

@@ -23,19 +23,19 @@ import Testing
         let error: String?
     }
 
-    func runLines(_ vectors: [Vector]) throws -> [Output] {
+    func runLines(_ vectors: [Vector]) async throws -> [Output] {
         let spl = try SPLProcess()
         defer { spl.remove() }
         let input = vectors.map(\.wire).joined(separator: "\n") + "\n"
-        let result = try spl.run(["record", "id", "--lines"], stdin: Data(input.utf8))
+        let result = try await spl.run(["record", "id", "--lines"], stdin: Data(input.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         return try result.stdout.split(separator: "\n").map { try JSONDecoder().decode(Output.self, from: Data($0.utf8)) }
     }
 
-    @Test func canonicalVectorsMatchByteForByte() throws {
+    @Test func canonicalVectorsMatchByteForByte() async throws {
         let vectors = try Self.load("canonical-vectors")
         #expect(vectors.count == 19)
-        let outputs = try runLines(vectors)
+        let outputs = try await runLines(vectors)
         try #require(outputs.count == vectors.count)
         for (vector, output) in zip(vectors, outputs) {
             if vector.error == true {
@@ -47,10 +47,10 @@ import Testing
         }
     }
 
-    @Test func goldenIDsG1ToG5() throws {
+    @Test func goldenIDsG1ToG5() async throws {
         let goldens = try Self.load("golden-ids")
         #expect(goldens.map(\.name) == ["G1", "G2", "G3", "G4", "G5"])
-        let outputs = try runLines(goldens)
+        let outputs = try await runLines(goldens)
         #expect(outputs.map(\.id) == goldens.map(\.id))
         #expect(outputs.map(\.id) == [
             "4f8f604cd2a48f651f4acd8c0bc5f4806bf2be1ee06ad0aed7e98ab9827de4a0",
@@ -61,31 +61,31 @@ import Testing
         ])
     }
 
-    @Test func singleEnvelopeTextAndJSON() throws {
+    @Test func singleEnvelopeTextAndJSON() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         let wire = Data(#"{"thread":"t","actor":"did:x:y","act":"KNOW","clock":1,"body":{"b":1.0,"a":[]}}"#.utf8)
         let canonical = #"{"act":"KNOW","actor":"did:x:y","body":{"a":[],"b":1},"clock":1,"data_type":"SCALAR","parents":[],"thread":"t"}"#
-        let text = try spl.run(["record", "id"], stdin: wire)
+        let text = try await spl.run(["record", "id"], stdin: wire)
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == canonical)
         #expect(lines.count == 2 && lines[1].count == 64)
-        let json = try spl.run(["record", "id", "-o", "json"], stdin: wire)
+        let json = try await spl.run(["record", "id", "-o", "json"], stdin: wire)
         let output = try JSONDecoder().decode(Output.self, from: Data(json.stdout.utf8))
         #expect(output.canonical == canonical)
         #expect(output.id == lines[1])
     }
 
-    @Test func refusalsAreOneLineErrors() throws {
+    @Test func refusalsAreOneLineErrors() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        let bad = try spl.run(["record", "id"], stdin: Data(#"{"thread":"t","actor":"did:x:y","act":"KNOW","clock":-1,"body":{}}"#.utf8))
+        let bad = try await spl.run(["record", "id"], stdin: Data(#"{"thread":"t","actor":"did:x:y","act":"KNOW","clock":-1,"body":{}}"#.utf8))
         #expect(bad.status != 0)
         #expect(bad.stderr == "Error: INVALID_CLOCK: clock must be 0 or more\n")
-        let noClock = try spl.run(["record", "id"], stdin: Data(#"{"thread":"t","actor":"did:x:y","act":"KNOW","body":{}}"#.utf8))
+        let noClock = try await spl.run(["record", "id"], stdin: Data(#"{"thread":"t","actor":"did:x:y","act":"KNOW","body":{}}"#.utf8))
         #expect(noClock.stderr == "Error: INVALID_CLOCK: the envelope has no clock, so it has no id yet\n")
-        let lines = try spl.run(["record", "id", "--lines"], stdin: Data("{\"a\":\n\n[1]\n".utf8))
+        let lines = try await spl.run(["record", "id", "--lines"], stdin: Data("{\"a\":\n\n[1]\n".utf8))
         let outputs = lines.stdout.split(separator: "\n").map(String.init)
         #expect(outputs.count == 3)
         #expect(outputs.allSatisfy { $0.hasPrefix(#"{"error":"#) })

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// Runs the built `spl` binary in a scratch home with a scratch `HOME`,
 /// so end-to-end tests never touch a real home or its backups.
@@ -43,12 +44,18 @@ struct SPLProcess {
         ]
     }
 
+    /// Runs `spl` to its end; the wait happens off the cooperative pool.
     @discardableResult
-    func run(_ arguments: [String], stdin: Data = Data(), extraEnvironment: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], stdin: Data = Data(), extraEnvironment: [String: String] = [:]) async throws -> Result {
+        let environment = environment.merging(extraEnvironment) { $1 }
+        return try await offThePool { try Self.runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: Data, environment: [String: String]) throws -> Result {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = arguments
-        process.environment = environment.merging(extraEnvironment) { $1 }
+        process.environment = environment
         let input = Pipe()
         process.standardInput = input
         // Feed stdin while the output is drained, so large inputs and outputs cannot deadlock.
@@ -56,7 +63,7 @@ struct SPLProcess {
             input.fileHandleForWriting.write(stdin)
             try? input.fileHandleForWriting.close()
         }
-        let (status, outData, errorData) = try Self.runToEnd(process) { writer.start() }
+        let (status, outData, errorData) = try runToEnd(process) { writer.start() }
         return Result(
             status: status, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errorData, as: UTF8.self))

@@ -15,7 +15,7 @@ import Testing
     /// Instance A with a passphrase: a record, then `spl backup now`; returns the backup, its sealed
     /// keys, and A's did:key and instance DID.
     private func backedUpInstance(_ daemon: DaemonFixture) async throws -> (backup: String, keys: String, did: String, instance: String) {
-        let started = try daemon.start(extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
+        let started = try await daemon.start(extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
         try #require(started.status == 0, "\(started.stderr)")
         let know = try await daemon.cli(["know", "before the move", "--thread", Self.thread])
         try #require(know.status == 0, "\(know.stderr)")
@@ -52,7 +52,7 @@ import Testing
         let store = try await fresh.cli(["backup", "restore", backup, "--yes"], seconds: 60)
         #expect(store.status == 0, "\(store.stdout)\(store.stderr)")
 
-        let started = try fresh.start()
+        let started = try await fresh.start()
         try #require(started.status == 0, "\(started.stderr)")
         let health = try await fresh.httpJSON("GET", "/health").object
         #expect(health["instance_did"] as? String == instance)
@@ -98,7 +98,7 @@ import Testing
         #expect(wrongForced.status == 1, "\(wrongForced.stderr)")
         #expect(try FileFingerprint.tree(keysFolder) == before)
 
-        let started = try fresh.start()
+        let started = try await fresh.start()
         try #require(started.status == 0, "\(started.stderr)")
         let running = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys, "--force"], timeout: 60, extraEnvironment: withPassphrase)
         #expect(running.stderr == "Error: a spl daemon is running for \(fresh.home); stop it with 'spl stop' before restoring its keys\n")

@@ -147,7 +147,7 @@ import Testing
             let id = try #require(victim["id"] as? String)
             lines[3] = lines[3].replacingOccurrences(of: "unsigned 100", with: "unsigned 999")
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-            let readdressed = try target.spl.run(["record", "id", "-o", "json"], stdin: Data(lines[3].utf8))
+            let readdressed = try await target.spl.run(["record", "id", "-o", "json"], stdin: Data(lines[3].utf8))
             let newID = try #require(try object(readdressed.stdout)["id"] as? String)
             #expect(newID != id)
 

@@ -93,7 +93,7 @@ final class WatchConnection {
     }
 
     /// Reads from `connections` until `done` holds; false when `seconds` pass first.
-    /// Blocks, so call it off the cooperative pool (`WatchConnection.offPool`).
+    /// Blocks, so call it off the cooperative pool (`offThePool`).
     static func wait(_ connections: [WatchConnection], seconds: Double, until done: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !done() {
@@ -112,13 +112,6 @@ final class WatchConnection {
     /// `wait` for one connection.
     func wait(seconds: Double, until done: (WatchConnection) -> Bool) -> Bool {
         Self.wait([self], seconds: seconds) { done(self) }
-    }
-
-    /// Runs blocking socket work on a thread of its own, keeping the test's cooperative threads free.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 
     private func parse() {

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// A daemon for the watch tests, with helpers to write records and open watches.
@@ -7,10 +8,10 @@ struct WatchDaemon {
     let http: DaemonHTTP
 
     /// Starts `spl serve --daemon` in a scratch home; `environment` reaches the daemon.
-    static func start(environment: [String: String] = [:], prepare: (DaemonFixture) throws -> Void = { _ in }) throws -> WatchDaemon {
+    static func start(environment: [String: String] = [:], prepare: (DaemonFixture) async throws -> Void = { _ in }) async throws -> WatchDaemon {
         let fixture = try DaemonFixture()
-        try prepare(fixture)
-        let started = try fixture.start(extraEnvironment: environment)
+        try await prepare(fixture)
+        let started = try await fixture.start(extraEnvironment: environment)
         guard started.status == 0 else {
             fixture.tearDown()
             throw WatchTestError("spl serve --daemon exited \(started.status): \(started.stderr)")
@@ -19,7 +20,6 @@ struct WatchDaemon {
     }
 
     func tearDown() {
-        http.close()
         fixture.tearDown()
     }
 
@@ -81,7 +81,7 @@ struct WatchDaemon {
         _ connection: WatchConnection, seconds: Double, what: String = "the expected frames", until done: @escaping (WatchConnection) -> Bool
     ) async throws {
         let box = UncheckedBox((connection, done))
-        let met = try await WatchConnection.offPool { box.value.0.wait(seconds: seconds, until: box.value.1) }
+        let met = await offThePool { box.value.0.wait(seconds: seconds, until: box.value.1) }
         guard met else {
             throw WatchTestError("no \(what) within \(seconds) s; got \(connection.frames.count) frames, ended: \(connection.isEnded)")
         }

@@ -1,14 +1,15 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// `GET /v1/threads/{id}/watch` on a real daemon (SPEC 7.2): frames, resume, replay,
 /// heartbeats, shutdown, lag, disconnects, and 200 watchers at once.
 @Suite(.serialized) struct WatchTests {
     private func withDaemon(
-        environment: [String: String] = [:], prepare: (DaemonFixture) throws -> Void = { _ in },
+        environment: [String: String] = [:], prepare: (DaemonFixture) async throws -> Void = { _ in },
         _ body: (WatchDaemon) async throws -> Void
     ) async throws {
-        let daemon = try WatchDaemon.start(environment: environment, prepare: prepare)
+        let daemon = try await WatchDaemon.start(environment: environment, prepare: prepare)
         defer { daemon.tearDown() }
         try await body(daemon)
     }
@@ -86,8 +87,8 @@ import Testing
     }
 
     @Test func heartbeatsArriveAtTheConfiguredInterval() async throws {
-        let prepare: (DaemonFixture) throws -> Void = { fixture in
-            let initialised = try fixture.spl.run(["init"])
+        let prepare: (DaemonFixture) async throws -> Void = { fixture in
+            let initialised = try await fixture.spl.run(["init"])
             guard initialised.status == 0 else { throw WatchTestError("spl init: \(initialised.stderr)") }
             let path = fixture.home + "/config.toml"
             let config = try String(contentsOfFile: path, encoding: .utf8)
@@ -109,7 +110,7 @@ import Testing
     @Test func aBadHeartbeatVariableStopsTheStart() async throws {
         let fixture = try DaemonFixture()
         defer { fixture.tearDown() }
-        let started = try fixture.start(extraEnvironment: ["SPL_SSE_HEARTBEAT_SECS": "0"])
+        let started = try await fixture.start(extraEnvironment: ["SPL_SSE_HEARTBEAT_SECS": "0"])
         #expect(started.status == 1)
         #expect(started.stderr.hasPrefix(
             "Error: failed to start spl serve: SPL_SSE_HEARTBEAT_SECS=0 is not a heartbeat interval; use a whole number of seconds from 1 to 86400\n"),
@@ -208,7 +209,7 @@ import Testing
                 crowd.append(watch)
             }
             let box = UncheckedBox(crowd)
-            let headsArrived = try await WatchConnection.offPool {
+            let headsArrived = await offThePool {
                 WatchConnection.wait(box.value, seconds: 60) { box.value.allSatisfy { $0.status != nil } }
             }
             try #require(headsArrived, "\(crowd.filter { $0.status == nil }.count) watches got no response head")
@@ -216,7 +217,7 @@ import Testing
 
             let sampler = ThreadSampler(pid: pid, daemon: daemon)
             try await burst(daemon, thread: "th_crowd", records: 1000)
-            let complete = try await WatchConnection.offPool {
+            let complete = await offThePool {
                 WatchConnection.wait(box.value, seconds: 240) {
                     sampler.sample()
                     return box.value.allSatisfy { $0.recordFrames.count >= 1000 || $0.isEnded }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelHome
@@ -80,22 +81,21 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
-    func anotherProcessSeesTheLock() throws {
+    func anotherProcessSeesTheLock() async throws {
         let scratch = ScratchFolder()
         let home = scratch.home
         let lock = try HomeLock.acquire(home)
-        #expect(try flockCommand(home.lockFile) == 1)
+        #expect(try await flockCommand(home.lockFile) == 1)
         lock.release()
-        #expect(try flockCommand(home.lockFile) == 0)
+        #expect(try await flockCommand(home.lockFile) == 0)
     }
 
     /// util-linux `flock --nonblock`: exit 1 when another process holds the lock.
-    private func flockCommand(_ path: String) throws -> Int32 {
+    private func flockCommand(_ path: String) async throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         process.arguments = ["--nonblock", "--conflict-exit-code", "1", path, "true"]
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await process.exitStatus()
     }
 }

@@ -1,13 +1,14 @@
 import Logging
 import SyncropelKit
 import SyncropelStore
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelServer
 
 /// The daemon's folds: they follow live records, survive a restart through the
 /// persisted watermark, and equal a fold from scratch.
-@Suite struct DerivedStateTests {
+@Suite(.timeLimit(.minutes(2))) struct DerivedStateTests {
     static let judge = "did:sync:user:judge"
     static let worker = "did:sync:user:worker"
 
@@ -38,10 +39,7 @@ import Testing
         await derived.startFollowing()
         _ = try await store.ingest(batch: (1...300).map { know("th_f", clock: $0, body: JSONObject(["text": "x"])) }, signingWith: nil)
         // `threads` is the fold as it stands: no read has called catchUp.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while await derived.threads.watermark < 300, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await waitUntil { await derived.threads.watermark >= 300 }
         #expect(await derived.threads.state(of: "th_f")?.recordCount == 300)
         await derived.stopFollowing()
         try await derived.persist()

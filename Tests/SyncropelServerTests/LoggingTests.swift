@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import SyncropelHome
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelServer
 
-@Suite struct LoggingTests {
+@Suite(.timeLimit(.minutes(2))) struct LoggingTests {
     // MARK: Line format
 
     @Test func lineHasFixedFieldsThenSortedMetadata() {
@@ -294,12 +295,9 @@ private final class Collected: @unchecked Sendable {
         lock.withLock { stored.append(line) }
     }
 
-    /// Waits up to 5 s for `count` lines.
+    /// Waits for `count` lines (bounded by the suite's time limit).
     func waitFor(count: Int) async throws {
-        for _ in 0..<500 where lines.count < count {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        try #require(lines.count >= count, "follower wrote \(lines)")
+        try await waitUntil { lines.count >= count }
     }
 }
 

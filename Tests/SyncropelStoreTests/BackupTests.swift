@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
@@ -33,7 +34,7 @@ import Testing
         let files = try fixture.listing()
         #expect(files == ["hub.db", "hub.db.bak"])
         #expect(try fixture.mode(of: destination) == 0o600)
-        #expect(try ContentAddressSweep.run(file: destination).isClean)
+        #expect(try await offThePool { try ContentAddressSweep.run(file: destination) }.isClean)
     }
 
     @Test func aBackupIsOneSnapshotWhileWritesGoOn() async throws {
@@ -78,7 +79,7 @@ import Testing
         #expect(result.highestSequence == result.recordCount)
         let ids = try recordIDs(in: destination)
         #expect(Int64(ids.count) == result.recordCount)
-        let report = try ContentAddressSweep.run(file: destination)
+        let report = try await offThePool { try ContentAddressSweep.run(file: destination) }
         #expect(report.isClean)
         #expect(report.recordsChecked == result.recordCount)
         let health = try StoreHealthCheck(path: destination).run(quickCheck: true)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
@@ -23,7 +24,7 @@ import Testing
     @Test func anEmptyStoreSweepsClean() async throws {
         let fixture = StoreFixture()
         try await fixture.makeStoreFile(count: 0)
-        let report = try ContentAddressSweep.run(file: fixture.storePath)
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) }
         #expect(report.isClean)
         #expect(report.recordsChecked == 0)
     }
@@ -42,7 +43,7 @@ import Testing
         let fixture = StoreFixture()
         let written = try await fixture.makeStoreFile(count: 20) { $0 == 13 ? "pay alice 100" : "record \($0)" }
         try tamper(fixture, replacing: "pay alice 100", with: "pay alice 900")
-        let report = try ContentAddressSweep.run(file: fixture.storePath)
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) }
         #expect(report.recordsChecked == 20)
         #expect(report.badRecords.count == 1)
         let finding = try #require(report.badRecords.first)
@@ -68,7 +69,7 @@ import Testing
         // In the table row, the id column is followed by the thread and actor columns.
         let columns = target.id.hex + "th_fixture" + "did:example:alice"
         try tamper(fixture, replacing: columns, with: target.id.hex + "th_fixture" + "did:example:mallo")
-        let report = try ContentAddressSweep.run(file: fixture.storePath)
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) }
         #expect(report.badRecords == [
             SweepFinding(
                 storedID: target.id.hex, sequence: target.sequence,
@@ -93,7 +94,7 @@ import Testing
         }
         #expect(replaced > 20)
         try fixture.write(bytes, to: fixture.storePath)
-        let report = try ContentAddressSweep.run(file: fixture.storePath)
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) }
         #expect(report.recordsChecked == 20)
         #expect(Set(report.badRecords.map(\.storedID)) == Set(written.map(\.id.hex)))
     }
@@ -160,7 +161,7 @@ import Testing
         try database.close()
 
         let steps = CallbackLog<SweepProgress>()
-        let report = try ContentAddressSweep.run(file: fixture.storePath) { steps.append($0) }
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) { steps.append($0) } }
         let total = Int64(written.count)
         #expect(report.recordsChecked == total)
         // Every signed record but the one whose content is bad (its signature is never reached).
@@ -183,10 +184,12 @@ import Testing
         let steps = CallbackLog<SweepProgress>()
         let pipeline = SweepPipeline(total: 300, progress: { steps.append($0) })
         // More chunks than the pipeline holds at once, so handing in also waits for checks to end.
-        for start in stride(from: 0, to: 300, by: 30) {
-            pipeline.check(Array(rows[start..<(start + 30)]))
+        let report = await offThePool {
+            for start in stride(from: 0, to: 300, by: 30) {
+                pipeline.check(Array(rows[start..<(start + 30)]))
+            }
+            return pipeline.finish()
         }
-        let report = pipeline.finish()
         #expect(steps.all.map(\.done) == Array(stride(from: 30, through: 300, by: 30)))
         #expect(report.recordsChecked == 300)
         #expect(report.isClean)

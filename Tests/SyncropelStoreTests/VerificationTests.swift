@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
@@ -46,7 +47,7 @@ import Testing
         let backup = try await makeBackup(fixture, count: 300)
         let before = try snapshot(fixture)
         let steps = CallbackLog<SweepProgress>()
-        let report = try StoreVerification.run(file: backup, full: full) { steps.append($0) }
+        let report = try await offThePool { try StoreVerification.run(file: backup, full: full) { steps.append($0) } }
         #expect(report.isClean)
         #expect(report.pageCheck == (full ? .integrity : .quick))
         #expect(report.pageCheckDuration > .zero)
@@ -80,14 +81,14 @@ import Testing
             return (tampered, forged)
         }
         try database.close()
-        let report = try StoreVerification.run(file: backup, full: true)
+        let report = try await offThePool { try StoreVerification.run(file: backup, full: true) }
         #expect(!report.isClean)
         #expect(report.sweep.badRecords.map(\.storedID) == [tampered])
         #expect(report.sweep.badSignatures.map(\.storedID) == [forged])
         #expect(report.sweep.badSignatures.first?.description.hasPrefix("record \(forged) (sequence 7): bad signature: ") == true)
     }
 
-    @Test func signaturesCheckedOnEveryCoreAreReportedInSequenceOrder() throws {
+    @Test func signaturesCheckedOnEveryCoreAreReportedInSequenceOrder() async throws {
         let identity = SigningIdentity()
         let other = SigningIdentity()
         let records = try (0..<1000).map { clock -> SweptRecord in
@@ -101,7 +102,7 @@ import Testing
             }
             return SweptRecord(record: signed, storedID: signed.id.hex, sequence: Int64(clock + 1))
         }
-        let lanes = ContentAddressSweep.inLanes(records, ContentAddressSweep.checkSignatures)
+        let lanes = await offThePool { ContentAddressSweep.inLanes(records, ContentAddressSweep.checkSignatures) }
         #expect(lanes.count == min(
             ProcessInfo.processInfo.activeProcessorCount * ContentAddressSweep.piecesPerCore, 1000 / ContentAddressSweep.minimumPerLane))
         let findings = lanes.flatMap { $0 }

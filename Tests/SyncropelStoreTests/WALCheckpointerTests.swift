@@ -1,10 +1,11 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
 /// Checkpoints run beside the writer, on their own connection, while the store stays open.
-@Suite struct WALCheckpointerTests {
+@Suite(.timeLimit(.minutes(2))) struct WALCheckpointerTests {
     private func size(_ path: String) -> Int64 {
         var info = stat()
         return stat(path, &info) == 0 ? Int64(info.st_size) : 0
@@ -21,10 +22,7 @@ import Testing
             _ = try await store.ingest(batch: drafts)
         }
         // Only a checkpoint writes pages into the store file; SQLite's automatic one is off.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while size(fixture.storePath) < sizeAtOpen + 4_000_000, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitUntil { size(fixture.storePath) >= sizeAtOpen + 4_000_000 }
         #expect(size(fixture.storePath) >= sizeAtOpen + 4_000_000)
         #expect(size(fixture.storePath + "-wal") <= Int64(WALCheckpointer.backstopFrames) * 4200)
         #expect(try await store.counts().records == 30_000)
