@@ -27,7 +27,6 @@ import Testing
         let caughtUp = try await waitForReplica(http, seconds: 30)
         #expect(caughtUp, "the replica did not catch up within 30 s")
         let source = try await allRecords(http)
-        http.close()
         let status = try await daemon.cli(["status"])
         #expect(status.stdout.contains("\nReplica: nas \(url) working, shipped through \(source.count), lag 0 records ("), "\(status.stdout)")
         let doctor = try await daemon.spl.doctor()
@@ -52,7 +51,6 @@ import Testing
         #expect(try await served(daemon) == source)
         let check = DaemonHTTP(port: daemon.port)
         let missing = try await check.missing(acknowledged)
-        check.close()
         #expect(missing.isEmpty, "\(missing.count) of \(acknowledged.count) acknowledged records missing")
         #expect(try await daemon.stopDaemon().status == 0)
 
@@ -92,7 +90,6 @@ import Testing
             _ = try await writeRecords(http, writers: 1, each: 5, tag: "round\(round)")
             #expect(try await waitForReplica(http, seconds: 30))
         }
-        http.close()
         #expect(try await daemon.stopDaemon().status == 0)
 
         let segments = try FileManager.default.subpathsOfDirectory(atPath: replica).filter { $0.hasSuffix(".seg.gz") }.sorted()
@@ -218,7 +215,6 @@ import Testing
     private func served(_ daemon: DaemonFixture) async throws -> [LoggedRecord] {
         _ = try await daemon.serveReady()
         let http = DaemonHTTP(port: daemon.port)
-        defer { http.close() }
         return try await allRecords(http)
     }
 }

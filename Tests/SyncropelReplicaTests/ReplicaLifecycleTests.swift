@@ -40,13 +40,13 @@ struct ReplicaLifecycleTests {
         #expect(lagging.lagRecords == 5 && lagging.shippedSequence == nil && lagging.lagSeconds >= 0)
 
         try FileManager.default.removeItem(atPath: blocked)
-        // The mark moves inside a round; the state once the round is done.
+        // The mark moves inside a round, the state once the round is done: wait for both.
         var working: ReplicationStatus?
         #expect(try await waitUntil {
             working = await fixture.replicator.status()
-            return working?.state == .working
+            return working?.state == .working && working?.shippedSequence == 5
         })
-        #expect(working?.shippedSequence == 5 && working?.lagRecords == 0 && working?.lastError == nil)
+        #expect(working?.lagRecords == 0 && working?.lastError == nil, "\(String(describing: working))")
         await fixture.replicator.stop()
         #expect(summary(try await fixture.restore()) == summary(try await fixture.allRecords()))
         // Until here: releasing `scratch` earlier would remove the blocking file with its folder.
