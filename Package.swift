@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // posix_spawn extensions (setsid, closefrom, chdir) that Swift's Glibc module does not export.
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "SyncropelServer",
             dependencies: [
-                "SyncropelKit", "SyncropelHome", "SyncropelStore", "CSpawn",
+                "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelReplica", "CSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -71,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "spl",
             dependencies: [
-                "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelServer",
+                "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelReplica", "SyncropelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

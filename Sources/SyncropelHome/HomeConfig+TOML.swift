@@ -62,7 +62,8 @@ extension HomeConfig {
                     ?? defaults.backup.dailyAt,
                 intervalSecs: try backup.int("interval_secs", in: 1...Int.max),
                 auto: try backup.bool("auto") ?? defaults.backup.auto
-            )
+            ),
+            replicas: try replicas(in: document, path: path)
         )
     }
 
@@ -96,6 +97,11 @@ extension HomeConfig {
                 "interval_secs": backup.intervalSecs, "auto": backup.auto,
             ]
         )
+        if replicas.isEmpty {
+            document.remove(at: "replica")
+        } else {
+            document["replica"] = TOMLArray(replicas.map { $0.tomlTable as any TOMLValueConvertible })
+        }
         try PrivateFiles.writeAtomically(Array((document.convert(to: .toml) + "\n").utf8), to: path)
     }
 
@@ -139,10 +145,16 @@ extension HomeConfig {
 }
 
 /// One `[table]` of config.toml, reading typed values and naming the key on a wrong one.
-private struct ConfigSection {
+struct ConfigSection {
     let name: String
     let table: TOMLTable?
     let path: String
+
+    init(name: String, table: TOMLTable?, path: String) {
+        self.name = name
+        self.table = table
+        self.path = path
+    }
 
     init(_ name: String, in document: TOMLTable, path: String) throws(ConfigError) {
         self.name = name

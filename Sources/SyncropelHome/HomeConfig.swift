@@ -128,12 +128,18 @@ public struct HomeConfig: Sendable, Equatable {
     public var server: Server
     public var store: Store
     public var backup: Backup
+    /// `[[replica]]`, in the file's order.
+    public var replicas: [Replica]
 
-    public init(identity: Identity, server: Server = Server(), store: Store = Store(), backup: Backup = Backup()) {
+    public init(
+        identity: Identity, server: Server = Server(), store: Store = Store(), backup: Backup = Backup(),
+        replicas: [Replica] = []
+    ) {
         self.identity = identity
         self.server = server
         self.store = store
         self.backup = backup
+        self.replicas = replicas
     }
 
     /// Every setting at its default, the actor taken from the login name in `environment`.

@@ -45,7 +45,7 @@ public final class SQLiteRecordStore: RecordStore {
     /// The store file, or `:memory:`.
     public let path: String
     let database: any DatabaseWriter
-    private let writer: RecordWriter
+    let writer: RecordWriter
     private let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`, creating it (mode 0600) when missing and

@@ -36,6 +36,7 @@ struct InstanceRoutes {
         let counts = try await instance.store.counts()
         let backup = instance.startupBackup
         let auto = await instance.autoBackup.status.jsonMembers
+        let replication = await instance.replication.statuses().map(\.jsonValue)
         return JSONResponse.make([
             "status": "ok", "version": .string(instance.version), "instance_did": .string(instance.instanceDID),
             "records": .int(counts.records), "threads": .int(counts.threads), "store": .string(instance.store.url),
@@ -51,6 +52,7 @@ struct InstanceRoutes {
                 "warning": backup.warning.map(JSONValue.string) ?? .null,
                 "auto": .object(JSONObject(auto)),
             ],
+            "replication": .array(replication),
         ])
     }
 

@@ -21,11 +21,13 @@ public final class Instance: Sendable {
     public let backupPassphrase: String?
     /// Timed backups (`spl backup --auto`), started at ready and stopped at shutdown.
     public let autoBackup: BackupScheduler
+    /// Continuous replicas (`[[replica]]`), started at ready and stopped before the store closes.
+    public let replication: Replication
 
     public init(
         home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: SQLiteRecordStore,
         derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
-        startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler
+        startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler, replication: Replication
     ) {
         self.home = home
         self.config = config
@@ -39,6 +41,7 @@ public final class Instance: Sendable {
         self.bind = bind
         self.backupPassphrase = backupPassphrase
         self.autoBackup = autoBackup
+        self.replication = replication
     }
 
     public var instanceDID: String { identity.didKey.instanceDID }

@@ -47,6 +47,7 @@ final class InstanceService: Service, Sendable {
         logger.info("ready: \(counts.records) records, \(counts.threads) threads on \(instance.bind) and \(instance.home.socketFile)")
         await instance.autoBackup.start()
         await instance.derived.startFollowing()
+        await instance.replication.start()
 
         // Returns on SIGTERM/SIGINT, or throws when the group is cancelled; either way stop cleanly.
         try? await gracefulShutdown()
@@ -75,6 +76,8 @@ final class InstanceService: Service, Sendable {
         logger.info("stopping")
         // A timed backup in progress finishes before the store closes under it.
         await instance.autoBackup.stop()
+        // Before the store closes: each working replica ships what is left.
+        await instance.replication.stop()
         await instance.derived.stopFollowing()
         do {
             // Folded up to the last commit, so the next start has nothing left to fold.

@@ -43,10 +43,12 @@ struct StartupSequence {
         let autoBackup = BackupScheduler(
             settings: config.backup, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
             passphrase: passphrase, logger: Logger(label: "backup"))
+        let replication = Replication(
+            replicas: config.replicas, store: store, did: identity.didKey, logger: Logger(label: "replica"))
         return Instance(
             home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
             startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,
-            autoBackup: autoBackup)
+            autoBackup: autoBackup, replication: replication)
     }
 
     /// `SPL_BACKUP_PASSPHRASE`, nil when unset or empty. One that is too short is still used, so each

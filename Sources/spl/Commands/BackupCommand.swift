@@ -19,6 +19,7 @@ struct BackupCommand: AsyncParsableCommand {
             BackupVerifyCommand.self,
             BackupRestoreCommand.self,
             BackupPruneCommand.self,
+            BackupReplicaCommand.self,
         ]
     )
 

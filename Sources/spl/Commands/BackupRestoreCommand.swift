@@ -3,34 +3,71 @@ import Foundation
 import SyncropelHome
 import SyncropelStore
 
-/// `spl backup restore FILE [--force] [--yes]` (SPEC 8.2).
+/// `spl backup restore FILE [--force] [--yes]` (SPEC 8.2), and `--from-replica NAME|URL`
+/// (`BackupRestoreFromReplica.swift`).
 struct BackupRestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Replace this home's store with a backup (the daemon must be stopped).",
+        abstract: "Replace this home's store with a backup or a replica (the daemon must be stopped).",
         discussion: """
             Verifies FILE first, then prints how many records the store holds now and after, and \
             how many would be lost, before changing anything. hub.db (and its -wal, -shm) moves to \
             hub.db.replaced.<epoch>; FILE is copied in as hub.db (0600). Start the instance again \
             with 'spl serve --daemon'. Without a terminal to confirm on, pass --yes.
+
+            With --from-replica NAME|URL instead of FILE, the store is rebuilt from a replica: the \
+            newest snapshot at or before the target, its hash and records checked, then the segments \
+            replayed through their chain up to the target (every id re-hashed, every signature \
+            checked), and installed the same way. --sequence N restores exactly the records 1...N; \
+            --at TIME (ISO 8601 UTC, e.g. 2026-12-05T08:15:00Z) the records with created_at at or \
+            before TIME; --to FILE writes the rebuilt store to FILE and leaves the home alone.
             """
     )
 
     @Argument(help: "The backup file to restore.")
-    var file: String
+    var file: String?
+
+    @Option(name: .customLong("from-replica"), help: "Rebuild the store from this replica (a configured name or a URL).")
+    var fromReplica: String?
+
+    @Option(help: "With --from-replica: restore the records with created_at at or before this ISO 8601 UTC time.")
+    var at: String?
+
+    @Option(help: "With --from-replica: restore exactly the records 1...N.")
+    var sequence: Int64?
+
+    @Option(help: "With --from-replica: write the rebuilt store to this new file instead of the home.")
+    var to: String?
 
     @OptionGroup var force: BackupForceOption
 
     @Flag(help: "Do not ask for confirmation (required without a terminal).")
     var yes = false
 
-    func run() async throws {
-        let home = try CommandEnvironment.home()
-        let backup = file.absolutePath
-        // Held to the end: a daemon cannot start on the store while it is being replaced.
-        let lock = try HomeLock.acquireWithoutDaemon(home) { owner in
-            "\(owner) is running for \(home.root); stop it with 'spl stop' before restoring"
+    func validate() throws {
+        switch (file, fromReplica) {
+        case (nil, nil): throw ValidationError("give a backup FILE or --from-replica NAME|URL")
+        case (_?, _?): throw ValidationError("give a backup FILE or --from-replica, not both")
+        case (_?, nil) where at != nil || sequence != nil || to != nil:
+            throw ValidationError("--at, --sequence and --to go with --from-replica")
+        default: break
         }
+        if at != nil && sequence != nil { throw ValidationError("give --at or --sequence, not both") }
+        if let sequence, sequence < 0 { throw ValidationError("--sequence must be 0 or more, not \(sequence)") }
+        if let at, Self.milliseconds(at) == nil {
+            throw ValidationError("--at \(at) is not an ISO 8601 UTC time such as 2026-12-05T08:15:00Z or 2026-12-05T08:15:00.250Z")
+        }
+    }
+
+    func run() async throws {
+        if let fromReplica {
+            try await restoreFromReplica(fromReplica)
+            return
+        }
+        let home = try CommandEnvironment.home()
+        let backup = (file ?? "").absolutePath
+        // Held to the end: a daemon cannot start on the store while it is being replaced.
+        let lock = try lockHome(home)
         defer { lock.release() }
 
         guard FileManager.default.fileExists(atPath: backup) else {
@@ -42,19 +79,30 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             }
             print("Restoring anyway (--force).")
         }
+        try install(backup, describedAs: backup, into: home)
+    }
 
+    func lockHome(_ home: HomeLayout) throws -> HomeLock {
+        try HomeLock.acquireWithoutDaemon(home) { owner in
+            "\(owner) is running for \(home.root); stop it with 'spl stop' before restoring"
+        }
+    }
+
+    /// Prints what the restore changes, asks, and puts `backup` in place of the home's store;
+    /// `source` names it for the operator (the file, or the replica it was rebuilt from).
+    func install(_ backup: String, describedAs source: String, into home: HomeLayout) throws {
         let store = home.storeFile
         let plan = StoreRestore.plan(backup: backup, store: store)
         print("Records:    \(Self.describe(plan.current, store)) now → \(Self.describe(plan.backup, backup)) after restore")
         switch plan.lostRecords {
         case let lost? where lost > 0:
-            print("Loses:      \(lost) records that are in \(store) but not in \(backup)")
+            print("Loses:      \(lost) records that are in \(store) but not in \(source)")
         case nil:
             print("Loses:      unknown (the current store cannot be read)")
         default:
             print("Loses:      nothing")
         }
-        try confirm(store: store)
+        try confirm(store: store, with: source)
 
         let result: RestoreResult
         var info = stat()
@@ -68,17 +116,17 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         for moved in result.replacedFiles {
             print("Moved:      \(moved)")
         }
-        print("Restored:   \(backup) → \(store), \(ByteCount.text(result.bytes))")
+        print("Restored:   \(source) → \(store), \(ByteCount.text(result.bytes))")
         print("Start the instance with 'spl serve --daemon'.")
     }
 
     /// Asks on the terminal unless `--yes`; without a terminal there is no one to ask.
-    private func confirm(store: String) throws {
+    private func confirm(store: String, with backup: String) throws {
         guard !yes else { return }
         guard isatty(STDIN_FILENO) == 1 else {
             throw OperatorError("no terminal to confirm the restore on; pass --yes to restore without asking")
         }
-        print("Replace \(store) with \(file.absolutePath)? [y/N] ", terminator: "")
+        print("Replace \(store) with \(backup)? [y/N] ", terminator: "")
         fflush(nil)
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
         guard answer == "y" || answer == "yes" else {
@@ -93,5 +141,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         case .records(let count): "\(count)"
         case .unreadable(let reason): "unreadable (\(reason))"
         }
+    }
+
+    /// Unix milliseconds of an ISO 8601 UTC time, with or without fractional seconds.
+    static func milliseconds(_ text: String) -> Int64? {
+        guard text.hasSuffix("Z") else { return nil }
+        let whole = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = fractional.date(from: text) ?? whole.date(from: text) else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 }

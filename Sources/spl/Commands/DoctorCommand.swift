@@ -52,6 +52,7 @@ struct DoctorCommand: AsyncParsableCommand {
         checks.append(BackupChecks.startupBackup(instance, folder: folder))
         checks.append(BackupChecks.newestBackup(instance, folder: folder))
         if let scheduled = DaemonChecks.scheduledBackups(instance) { checks.append(scheduled) }
+        checks += DaemonChecks.replicas(instance)
         checks.append(BackupChecks.identityBackup(instance, folder: folder))
         checks.append(FileModeChecks.keys(instance, folder: folder))
         checks.append(FileModeChecks.secrets(instance))

@@ -99,7 +99,19 @@ struct StatusCommand: AsyncParsableCommand {
             "Instance: \(field("instance_did"))",
             "Backup:  \(backupLine(health.value(atPath: "backup"), now: now))",
         ]
+        let replicas = health.value(atPath: "replication")?.arrayValue ?? []
         return lines + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
+            + replicas.map(replicaLine)
+    }
+
+    /// `Replica: nas file:///mnt/nas/spl working, shipped through 1234, lag 0 records (0.0 s)`,
+    /// with `: <error>` when failing; one per `[[replica]]`, none without replicas.
+    static func replicaLine(_ replica: JSONValue) -> String {
+        let field = { (path: String) in replica.value(atPath: path).displayText }
+        var line = "Replica: \(field("name")) \(field("location")) \(field("state")), shipped through \(field("shipped_sequence")), "
+            + "lag \(field("lag_records")) records (\(field("lag_secs")) s)"
+        if let error = replica.value(atPath: "last_error")?.stringValue { line += ": \(error)" }
+        return line
     }
 
     /// `Timed:   FAILED <age> ago: <error>` when the daemon's last timed backup failed; nil

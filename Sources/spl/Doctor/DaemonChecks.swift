@@ -72,6 +72,28 @@ enum DaemonChecks {
         return .pass(name, "enabled" + schedule + last)
     }
 
+    /// One row per `/health` `replication` entry: warn past 60 s of lag or while a replica
+    /// fails, fail past an hour of lag or when a replica has failed for over a minute.
+    static func replicas(_ instance: DoctorInstance) -> [DoctorCheck] {
+        let replicas = instance.health?.value(atPath: "replication")?.arrayValue ?? []
+        return replicas.map { replica in
+            let name = "replica \(replica.value(atPath: "name").displayText)"
+            let lag = replica.value(atPath: "lag_secs").flatMap { value -> Double? in
+                switch value {
+                case .double(let seconds): seconds
+                case .integer(let seconds): seconds.int64Value.map(Double.init)
+                default: nil
+                }
+            } ?? 0
+            let detail = StatusCommand.replicaLine(replica).dropFirst("Replica: ".count)
+            let fix = "spl backup replica verify \(ShellWord.quoted(replica.value(atPath: "name").displayText))"
+            let failing = replica.value(atPath: "state")?.stringValue == "failing"
+            if lag > 3600 || (failing && lag > 60) { return .fail(name, String(detail), fix: fix) }
+            if lag > 60 || failing { return .warn(name, String(detail), fix: fix) }
+            return .pass(name, String(detail))
+        }
+    }
+
     private static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
     }

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import SyncropelHome
+import SyncropelKit
+import SyncropelReplica
+import SyncropelStore
+
+/// The daemon's replicators, one per `[[replica]]` of config.toml (read at start): started once
+/// the instance is ready, stopped before the store closes.
+///
+/// A replica whose URL cannot be opened is reported as failing with the reason, and the daemon
+/// serves on: replication never stops ingest.
+public final class Replication: Sendable {
+    /// A configured replica that could not be started.
+    struct Refused: Sendable {
+        let name: String
+        let url: String
+        let reason: String
+    }
+
+    private let replicators: [Replicator]
+    private let refused: [Refused]
+
+    init(replicas: [HomeConfig.Replica], store: SQLiteRecordStore, did: DIDKey, logger: Logger) {
+        var replicators: [Replicator] = []
+        var refused: [Refused] = []
+        for replica in replicas {
+            do {
+                let objects = try ReplicaLocation.objectStore(for: replica)
+                replicators.append(Replicator(settings: .init(replica), objects: objects, store: store, did: did, logger: logger))
+            } catch {
+                logger.error("replica \(replica.name) not started: \(error)", metadata: ["replica": "\(replica.url)"])
+                refused.append(Refused(name: replica.name, url: replica.url, reason: error.description))
+            }
+        }
+        self.replicators = replicators
+        self.refused = refused
+    }
+
+    func start() async {
+        for replicator in replicators { await replicator.start() }
+    }
+
+    /// Stops every loop; each working replica ships what is left first.
+    func stop() async {
+        for replicator in replicators { await replicator.stop() }
+    }
+
+    /// Every configured replica, in config order of the started ones, then the refused ones.
+    public func statuses() async -> [ReplicationStatus] {
+        var statuses: [ReplicationStatus] = []
+        for replicator in replicators { statuses.append(await replicator.status()) }
+        for replica in refused {
+            statuses.append(ReplicationStatus(
+                name: replica.name, location: replica.url, state: .failing, generation: nil, shippedSequence: nil,
+                lagRecords: 0, lagSeconds: 0, lastShippedAt: nil, lastError: replica.reason))
+        }
+        return statuses
+    }
+}
+
+extension ReplicationStatus {
+    /// One entry of `/health.replication`.
+    var jsonValue: JSONValue {
+        .object(JSONObject([
+            "name": .string(name), "location": .string(location), "state": .string(state.rawValue),
+            "generation": generation.map(JSONValue.string) ?? .null,
+            "shipped_sequence": shippedSequence.map(JSONValue.int) ?? .null,
+            "lag_records": .int(lagRecords), "lag_secs": .double((lagSeconds * 1000).rounded() / 1000),
+            "last_shipped_at": lastShippedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+            "last_error": lastError.map(JSONValue.string) ?? .null,
+        ]))
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import SyncropelHome
+import SyncropelKit
+import SyncropelReplica
+
+/// `spl backup replica add|remove|list|verify` (docs/REPLICATION.md): the `[[replica]]` tables
+/// of config.toml, and a whole-replica check. The daemon reads the replicas when it starts.
+struct BackupReplicaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replica",
+        abstract: "Add, remove, list and verify continuous replicas of the record log.",
+        discussion: "Changes to the list take effect when the daemon next starts ('spl stop' then 'spl serve --daemon').",
+        subcommands: [
+            BackupReplicaAddCommand.self, BackupReplicaRemoveCommand.self, BackupReplicaListCommand.self,
+            BackupReplicaVerifyCommand.self,
+        ]
+    )
+}
+
+/// Why a replica command refused; nothing was changed.
+enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
+    case badName(String)
+    case badURL(String)
+    case badDuration(option: String, value: String)
+    case nameTaken(name: String, configFile: String)
+    case unknownName(name: String, configFile: String)
+    case notConfigured(name: String, configFile: String)
+    case noSingleInstance(location: String, found: [String])
+
+    var description: String {
+        switch self {
+        case .badName(let name):
+            "replica name \(name.debugDescription) must be 1 to 64 characters from [A-Za-z0-9._-]"
+        case .badURL(let url):
+            "replica URL \(url.debugDescription) must be file:///absolute/path or s3://bucket/prefix"
+        case .badDuration(let option, let value):
+            "\(option) \(value.debugDescription) must be a duration such as 500ms, 1s, 10m, 24h or 14d"
+        case .nameTaken(let name, let file):
+            "a replica named \(name) is already in \(file); remove it first or choose another name"
+        case .unknownName(let name, let file):
+            "no replica named \(name) in \(file), and \(name.debugDescription) is not a file:/// or s3:// URL; see 'spl backup replica list'"
+        case .notConfigured(let name, let file):
+            "no replica named \(name) in \(file); see 'spl backup replica list'"
+        case .noSingleInstance(let location, let found):
+            found.isEmpty
+                ? "replica \(location) holds no instance folder (instance-<24 hex>)"
+                : "replica \(location) holds \(found.count) instances (\(found.joined(separator: ", "))) and this home has no identity to choose one; restore its keys first"
+        }
+    }
+}
+
+/// The home's config and, for commands that read a replica, where it is and whose objects to read.
+struct ReplicaSelection {
+    let objects: any ReplicaObjectStore
+    let layout: ReplicaLayout
+
+    /// `nameOrURL` is a configured replica's name, else a replica URL. The instance is the
+    /// home's own; a home without keys reads the replica's only instance.
+    static func resolve(_ nameOrURL: String) async throws -> ReplicaSelection {
+        let home = try CommandEnvironment.home()
+        let config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
+        let objects: any ReplicaObjectStore
+        if let replica = config.replicas.first(where: { $0.name == nameOrURL }) {
+            objects = try ReplicaLocation.objectStore(for: replica)
+        } else if HomeConfig.Replica.isValidURL(nameOrURL) {
+            objects = try ReplicaLocation.objectStore(url: nameOrURL)
+        } else {
+            throw ReplicaCommandError.unknownName(name: nameOrURL, configFile: home.configFile)
+        }
+        if home.hasIdentity {
+            return ReplicaSelection(objects: objects, layout: ReplicaLayout(instanceTail: try KeyFiles.load(from: home).didKey.instanceTail))
+        }
+        let tails = try await ReplicaLayout.instanceTails(in: objects)
+        guard tails.count == 1 else {
+            throw ReplicaCommandError.noSingleInstance(location: objects.location, found: tails.map { "instance-\($0)" })
+        }
+        return ReplicaSelection(objects: objects, layout: ReplicaLayout(instanceTail: tails[0]))
+    }
+
+    var reader: ReplicaReader { ReplicaReader(objects: objects, layout: layout) }
+}
+
+struct BackupReplicaAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a replica to config.toml.")
+
+    @Argument(help: "A name for the replica: 1 to 64 characters from [A-Za-z0-9._-].")
+    var name: String
+
+    @Argument(help: "file:///absolute/path or s3://bucket/prefix.")
+    var url: String
+
+    @Option(help: "How often new records are shipped (default 1s).")
+    var syncInterval: String?
+
+    @Option(help: "How often a new snapshot starts a generation (default 24h).")
+    var snapshotInterval: String?
+
+    @Option(help: "How far back a restore stays possible (default 14d).")
+    var retention: String?
+
+    @Option(help: "S3: the endpoint URL (http:// or https://).")
+    var endpoint: String?
+
+    @Option(help: "S3: the region.")
+    var region: String?
+
+    func run() async throws {
+        guard HomeConfig.Replica.isValidName(name) else { throw ReplicaCommandError.badName(name) }
+        guard HomeConfig.Replica.isValidURL(url) else { throw ReplicaCommandError.badURL(url) }
+        var replica = HomeConfig.Replica(name: name, url: url, endpoint: endpoint, region: region)
+        for (option, value, keyPath) in [
+            ("--sync-interval", syncInterval, \HomeConfig.Replica.syncInterval),
+            ("--snapshot-interval", snapshotInterval, \HomeConfig.Replica.snapshotInterval),
+            ("--retention", retention, \HomeConfig.Replica.retention),
+        ] {
+            guard let value else { continue }
+            guard let duration = ConfigDuration(value) else { throw ReplicaCommandError.badDuration(option: option, value: value) }
+            replica[keyPath: keyPath] = duration
+        }
+        let home = try CommandEnvironment.home()
+        var config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
+        guard !config.replicas.contains(where: { $0.name == name }) else {
+            throw ReplicaCommandError.nameTaken(name: name, configFile: home.configFile)
+        }
+        config.replicas.append(replica)
+        try home.create()
+        try config.save(to: home.configFile)
+        print("Added replica \(name) → \(url) (sync every \(replica.syncInterval), snapshot every \(replica.snapshotInterval), retention \(replica.retention)) to \(home.configFile).")
+        print("The daemon starts shipping to it at its next start.")
+    }
+}
+
+struct BackupReplicaRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a replica from config.toml (its objects stay where they are).")
+
+    @Argument(help: "The replica's name.")
+    var name: String
+
+    func run() async throws {
+        let home = try CommandEnvironment.home()
+        var config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
+        guard let index = config.replicas.firstIndex(where: { $0.name == name }) else {
+            throw ReplicaCommandError.notConfigured(name: name, configFile: home.configFile)
+        }
+        let removed = config.replicas.remove(at: index)
+        try config.save(to: home.configFile)
+        print("Removed replica \(name) (\(removed.url)) from \(home.configFile); its objects were left in place.")
+    }
+}
+
+struct BackupReplicaListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the replicas config.toml names.")
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let home = try CommandEnvironment.home()
+        let replicas = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables).replicas
+        let items: [JSONValue] = replicas.map { replica in
+            .object(JSONObject([
+                "name": .string(replica.name), "url": .string(replica.url),
+                "sync_interval": .string(replica.syncInterval.text),
+                "snapshot_interval": .string(replica.snapshotInterval.text), "retention": .string(replica.retention.text),
+            ]))
+        }
+        output.printList(items, empty: "no replicas in \(home.configFile); add one with 'spl backup replica add NAME URL'") { _ in
+            TextTable(
+                header: ["NAME", "URL", "SYNC", "SNAPSHOT", "RETENTION"],
+                rows: replicas.map { [$0.name, $0.url, $0.syncInterval.text, $0.snapshotInterval.text, $0.retention.text] })
+        }
+    }
+}
+
+struct BackupReplicaVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a whole replica without restoring it.",
+        discussion: """
+            For every generation: generation.json, the snapshot's SHA-256 and contents (pages, every id \
+            re-hashed, every signature, exactly the records it claims), then every segment through the \
+            chain: each record re-hashed and its signature checked, no sequence missing, nothing foreign, \
+            replayed or altered. Names the first bad object of each generation. Exit 0 sound, 1 not.
+            """
+    )
+
+    @Argument(help: "A configured replica's name, or its URL.")
+    var replica: String
+
+    func run() async throws {
+        let selection = try await ReplicaSelection.resolve(replica)
+        print("Verifying \(selection.objects.location) instance-\(selection.layout.instanceTail)")
+        let results = try await ReplicaVerification.run(reader: selection.reader, scratchFolder: NSTemporaryDirectory())
+        for result in results {
+            let snapshot = result.snapshotSequence.map { "snapshot 1...\($0)" } ?? "no snapshot"
+            if let problem = result.problem {
+                print("Generation \(result.generation): \(snapshot), \(result.segments) segments: FAILED: \(problem)")
+            } else {
+                print("Generation \(result.generation): \(snapshot), \(result.segments) segments through sequence \(result.reached ?? 0), \(result.bytes) bytes: OK")
+            }
+        }
+        let failed = results.filter { $0.problem != nil }.count
+        guard failed == 0 else {
+            print("FAILED: \(failed) of \(results.count) generations")
+            throw ExitCode(1)
+        }
+        print("OK")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import SyncropelHome
+
+@Suite struct HomeConfigReplicaTests {
+    let environment = ["USER": "ana"]
+
+    private func parse(_ text: String) throws(ConfigError) -> HomeConfig {
+        try HomeConfig.parse(text, path: "/h/config.toml", environment: environment)
+    }
+
+    @Test func replicaTablesAreReadWithTheirDefaults() throws {
+        let config = try parse("""
+            [[replica]]
+            name = "nas"
+            url = "file:///mnt/nas/spl"
+
+            [[replica]]
+            name = "offsite"
+            url = "s3://bucket/spl"
+            sync_interval = "500ms"
+            snapshot_interval = "6h"
+            retention = "30d"
+            endpoint = "http://127.0.0.1:9000"
+            region = "eu-west-1"
+            path_style = true
+            """)
+        #expect(config.replicas.count == 2)
+        #expect(config.replicas[0] == HomeConfig.Replica(name: "nas", url: "file:///mnt/nas/spl"))
+        #expect(config.replicas[0].syncInterval.milliseconds == 1000)
+        #expect(config.replicas[0].snapshotInterval.milliseconds == 86_400_000)
+        #expect(config.replicas[0].retention.milliseconds == 14 * 86_400_000)
+        let offsite = config.replicas[1]
+        #expect(offsite.syncInterval.milliseconds == 500 && offsite.snapshotInterval.milliseconds == 6 * 3_600_000)
+        #expect(offsite.retention.text == "30d" && offsite.endpoint == "http://127.0.0.1:9000")
+        #expect(offsite.region == "eu-west-1" && offsite.pathStyle == true)
+        #expect(try parse("").replicas.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("sync_interval = \"1 s\"", "replica[0].sync_interval", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
+        ("sync_interval = \"0s\"", "replica[0].sync_interval", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
+        ("retention = \"1.5d\"", "replica[0].retention", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
+        ("snapshot_interval = 24", "replica[0].snapshot_interval", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
+        ("path_style = \"yes\"", "replica[0].path_style", "true or false"),
+    ])
+    func aBadValueIsRefusedNamingItsField(line: String, key: String, expected: String) {
+        let text = "[[replica]]\nname = \"nas\"\nurl = \"file:///mnt/nas\"\n\(line)\n"
+        #expect(throws: ConfigError.invalidValue(path: "/h/config.toml", key: key, expected: expected)) { try parse(text) }
+    }
+
+    @Test func namesAndURLsAreChecked() {
+        let name = "a name of 1 to 64 characters from [A-Za-z0-9._-], unique among replicas"
+        let url = "file:///absolute/path or s3://bucket/prefix"
+        let cases: [(String, String, String)] = [
+            ("[[replica]]\nurl = \"file:///x\"", "replica[0].name", name),
+            ("[[replica]]\nname = \"a b\"\nurl = \"file:///x\"", "replica[0].name", name),
+            ("[[replica]]\nname = \"a\"\nurl = \"file:///x\"\n[[replica]]\nname = \"a\"\nurl = \"file:///y\"", "replica[1].name", name),
+            ("[[replica]]\nname = \"a\"\nurl = \"relative/x\"", "replica[0].url", url),
+            ("[[replica]]\nname = \"a\"\nurl = \"file:///x/../etc\"", "replica[0].url", url),
+            ("[[replica]]\nname = \"a\"", "replica[0].url", url),
+            ("replica = 3", "replica", "an array of tables ([[replica]])"),
+        ]
+        for (text, key, expected) in cases {
+            #expect(throws: ConfigError.invalidValue(path: "/h/config.toml", key: key, expected: expected), "\(text)") { try parse(text) }
+        }
+        #expect(ConfigError.invalidValue(path: "/h/config.toml", key: "replica[0].sync_interval", expected: "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\"").description
+            == "config file /h/config.toml: replica[0].sync_interval must be a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\"; fix it, or remove the key to use the default")
+    }
+
+    @Test func savingKeepsReplicasAndRemovingTheLastDropsTheArray() throws {
+        let scratch = ScratchFolder()
+        let path = scratch.path + "/config.toml"
+        var config = HomeConfig.defaults(environment: environment)
+        config.replicas = [
+            HomeConfig.Replica(name: "nas", url: "file:///mnt/nas", syncInterval: ConfigDuration("250ms")!),
+            HomeConfig.Replica(name: "s3", url: "s3://b/p", region: "us-east-1", pathStyle: true),
+        ]
+        try config.save(to: path)
+        #expect(try HomeConfig.load(from: path, environment: environment) == config)
+        #expect(try scratch.read(path).contains("[[replica]]"))
+        config.replicas = []
+        try config.save(to: path)
+        #expect(try HomeConfig.load(from: path, environment: environment).replicas.isEmpty)
+        #expect(try !scratch.read(path).contains("replica"))
+    }
+
+    @Test func durationsAreStrict() {
+        #expect(ConfigDuration("90s")?.milliseconds == 90_000)
+        #expect(ConfigDuration("10m")?.duration == .seconds(600))
+        for bad in ["", "s", "1", "-1s", "1S", "1 s", " 1s", "1.0s", "0ms", "1w", "9999999999999s"] {
+            #expect(ConfigDuration(bad) == nil, "\(bad)")
+        }
+    }
+}
