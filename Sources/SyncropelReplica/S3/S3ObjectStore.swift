@@ -31,6 +31,7 @@ public struct S3ObjectStore: ReplicaObjectStore {
     /// A listing page of 1 000 keys is about 300 KB; an error body a few hundred bytes.
     static let maximumListingPageBytes = 16 << 20
     static let maximumErrorBodyBytes = 64 << 10
+    static let bodyGrace: Duration = .milliseconds(500)
     static let emptyPayloadSHA256 = AWSSignatureV4.sha256Hex([])
 
     /// - Parameter client: defaults to one client shared by every S3 replica of the process.
@@ -160,21 +161,23 @@ public struct S3ObjectStore: ReplicaObjectStore {
         let request = signedRequest(method: method, objectKey: objectKey, query: query, headers: headers, body: body, payloadSHA256: payloadSHA256)
         let timeout = configuration.requestTimeout
         let endpoint = configuration.endpoint.description
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         do {
             return try await withThrowingTaskGroup(of: Answer?.self) { group in
                 group.addTask {
-                    let response = try await client.execute(request, timeout: TimeAmount(timeout))
+                    let response = try await client.execute(request, deadline: deadline)
                     let collected = try await response.body.collect(upTo: answerLimit)
                     return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: collected))
                 }
-                // The deadline given to execute ends the wait for the head; this one ends the body too.
+                // The deadline ends connecting and the wait for the head, with the connection's
+                // own error when there is one; this timer, a moment later, ends a body that stalls.
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await Task.sleep(for: timeout + Self.bodyGrace)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard case let .some(.some(answer)) = try await group.next() else {
-                    throw S3ObjectStoreError.timedOut(name, endpoint: endpoint, seconds: timeout.components.seconds)
+                    throw S3ObjectStoreError.timedOut(name, endpoint: endpoint, limit: timeout)
                 }
                 return answer
             }
@@ -183,7 +186,7 @@ public struct S3ObjectStore: ReplicaObjectStore {
         } catch is NIOTooManyBytesError {
             throw .answerTooLarge(name, limit: answerLimit)
         } catch let error as HTTPClientError where error == .deadlineExceeded {
-            throw .timedOut(name, endpoint: endpoint, seconds: timeout.components.seconds)
+            throw .timedOut(name, endpoint: endpoint, limit: timeout)
         } catch {
             throw .unreachable(name, endpoint: endpoint, underlying: error)
         }

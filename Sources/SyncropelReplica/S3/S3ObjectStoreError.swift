@@ -9,7 +9,7 @@ public enum S3ObjectStoreError: Error, CustomStringConvertible {
     /// The request could not be sent or its answer not read.
     case unreachable(S3RequestName, endpoint: String, underlying: any Error)
     /// The request took longer than the configured timeout.
-    case timedOut(S3RequestName, endpoint: String, seconds: Int64)
+    case timedOut(S3RequestName, endpoint: String, limit: Duration)
     /// The answer's body was larger than this request ever needs.
     case answerTooLarge(S3RequestName, limit: Int)
     /// A listing page could not be read.
@@ -28,8 +28,8 @@ public enum S3ObjectStoreError: Error, CustomStringConvertible {
             return "\(request) was refused: HTTP \(status)" + (detail.isEmpty ? "" : " \(detail)")
         case let .unreachable(request, endpoint, underlying):
             return "\(request) could not reach \(endpoint): \(underlying)"
-        case let .timedOut(request, endpoint, seconds):
-            return "\(request) took more than \(seconds) s at \(endpoint) and was cancelled"
+        case let .timedOut(request, endpoint, limit):
+            return "\(request) took more than \(limit) at \(endpoint) and was cancelled"
         case let .answerTooLarge(request, limit):
             return "\(request) got an answer of more than \(limit) bytes and refused it"
         case let .badListing(request, problem):
