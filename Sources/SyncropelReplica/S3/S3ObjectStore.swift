@@ -192,7 +192,8 @@ public struct S3ObjectStore: ReplicaObjectStore {
         }
     }
 
-    private func signedRequest(
+    /// The request as it is sent, signed; not private so tests can read its URL and headers.
+    func signedRequest(
         method: HTTPMethod, objectKey: String?, query: [AWSSignatureV4.Field], headers: [AWSSignatureV4.Field],
         body: [UInt8], payloadSHA256: String
     ) -> HTTPClientRequest {
