@@ -82,6 +82,8 @@ struct S3ConfigurationTests {
             #expect(throws: S3ConfigurationError.badEndpoint(url: url, rule: rule)) { try S3Endpoint(url: url) }
         }
         #expect(throws: S3ConfigurationError.credentialsInEndpoint) { try S3Endpoint(url: "http://key:secret@host") }
+        #expect(S3ConfigurationError.credentialsInEndpoint.description
+            == "S3 endpoint holds a user or password; give only scheme, host and port")
         #expect(S3ConfigurationError.badEndpoint(url: "http://host/path", rule: "it has no host").description
             == #"S3 endpoint "http://host/path" is not valid: it has no host"#)
     }
@@ -108,6 +110,7 @@ struct S3ConfigurationTests {
         #expect(throws: S3ConfigurationError.badTimeout) {
             try S3ReplicaConfiguration(url: "s3://backups", requestTimeout: .zero)
         }
+        #expect(S3ConfigurationError.badTimeout.description == "S3 request timeout must be more than zero")
     }
 }
 

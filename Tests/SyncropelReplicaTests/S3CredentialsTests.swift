@@ -111,6 +111,15 @@ struct S3CredentialsTests {
         #expect(error?.description.contains(Self.secret) == false)
     }
 
+    @Test func aFileThatCannotBeReadSaysWhy() throws {
+        let scratch = try ScratchHome()
+        defer { scratch.remove() }
+        try FileManager.default.createDirectory(atPath: scratch.file, withIntermediateDirectories: false)
+        let error = #expect(throws: S3CredentialsError.self) { try S3Credentials.load(environment: [:], home: scratch.home) }
+        #expect(error == .unreadable(.fileSystem(action: "read", path: scratch.file, errno: EISDIR)))
+        #expect(error?.description == "S3 credentials: cannot read \(scratch.file): Is a directory; check the path and retry")
+    }
+
     @Test func aFileWithoutTheSecretIsRefused() throws {
         let scratch = try ScratchHome()
         defer { scratch.remove() }

@@ -43,4 +43,12 @@ struct S3ObjectStoreRequestTests {
         let authorization = try #require(request.headers["Authorization"].first)
         #expect(authorization.contains("SignedHeaders=host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date,"))
     }
+
+    /// Not triggered here (it takes 4 GiB of memory); the message is what an operator reads.
+    @Test func anObjectTooLargeForOnePutSaysSo() {
+        let name = S3RequestName(method: "PUT", subject: "instance-a/snapshot.gz", isListing: false, location: "s3://b/p")
+        #expect(S3ObjectStoreError.objectTooLarge(name, bytes: 5_000_000_000, limit: S3ObjectStore.maximumObjectBytes).description
+            == "S3 PUT of instance-a/snapshot.gz at s3://b/p was not sent: the object has 5000000000 bytes,"
+            + " more than the 4294967295 one request carries")
+    }
 }

@@ -25,9 +25,9 @@ public struct S3ObjectStore: ReplicaObjectStore {
     private let client: HTTPClient
     private let now: @Sendable () -> Date
 
-    /// The largest object a `get` accepts; a server sending more is refused rather than
-    /// filling memory. Snapshots are compressed copies of the store, far below this.
-    public static let maximumObjectBytes = 8 << 30
+    /// The largest object `put` writes and `get` accepts: what one NIO ByteBuffer holds (4 GiB),
+    /// under S3's 5 GiB for a single PUT. A server sending more is refused rather than filling memory.
+    public static let maximumObjectBytes = Int(UInt32.max)
     /// A listing page of 1 000 keys is about 300 KB; an error body a few hundred bytes.
     static let maximumListingPageBytes = 16 << 20
     static let maximumErrorBodyBytes = 64 << 10
@@ -63,6 +63,9 @@ public struct S3ObjectStore: ReplicaObjectStore {
     /// Writes under any S3 key; `put` is the way in for replication, tests use this one to
     /// play a stranger who writes under the replica's prefix.
     func put(objectKey: String, _ bytes: [UInt8], name: S3RequestName) async throws(S3ObjectStoreError) {
+        guard bytes.count <= Self.maximumObjectBytes else {
+            throw .objectTooLarge(name, bytes: bytes.count, limit: Self.maximumObjectBytes)
+        }
         let digest = SHA256.hash(data: bytes)
         let answer = try await send(
             name, method: .PUT, objectKey: objectKey,

@@ -12,6 +12,8 @@ public enum S3ObjectStoreError: Error, CustomStringConvertible {
     case timedOut(S3RequestName, endpoint: String, limit: Duration)
     /// The answer's body was larger than this request ever needs.
     case answerTooLarge(S3RequestName, limit: Int)
+    /// An object larger than one PUT may carry was not sent.
+    case objectTooLarge(S3RequestName, bytes: Int, limit: Int)
     /// A listing page could not be read.
     case badListing(S3RequestName, S3ListingProblem)
     /// A listing named an object whose key is not a replica key: someone else wrote it.
@@ -32,6 +34,8 @@ public enum S3ObjectStoreError: Error, CustomStringConvertible {
             return "\(request) took more than \(limit) at \(endpoint) and was cancelled"
         case let .answerTooLarge(request, limit):
             return "\(request) got an answer of more than \(limit) bytes and refused it"
+        case let .objectTooLarge(request, bytes, limit):
+            return "\(request) was not sent: the object has \(bytes) bytes, more than the \(limit) one request carries"
         case let .badListing(request, problem):
             return "\(request) got a listing that is not valid: \(problem)"
         case let .badKeyInListing(request, key, underlying):
