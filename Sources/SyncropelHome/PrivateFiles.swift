@@ -82,7 +82,7 @@ public enum PrivateFiles {
 
     /// The bytes of `path` and its permission bits, read from one open file so the mode
     /// belongs to the bytes returned; nil when the file does not exist.
-    static func contents(of path: String) throws(HomeError) -> (bytes: [UInt8], mode: mode_t)? {
+    package static func contents(of path: String) throws(HomeError) -> (bytes: [UInt8], mode: mode_t)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
