@@ -88,6 +88,10 @@ public final class HomeLock: @unchecked Sendable {
         {
             fsync(descriptor)
         }
+        // Unlock before closing: a process forked but not yet exec'd (anything this process
+        // spawns, as the tests do all the time) shares the descriptor, and its copy would keep
+        // the lock held until it execs.
+        flock(descriptor, LOCK_UN)
         close(descriptor)
         descriptor = -1
     }
