@@ -24,6 +24,12 @@ struct DrillCommand: AsyncParsableCommand {
     @Flag(help: "Keep the scratch folders (home, HOME, off-host copy, each command's output) and print where they are.")
     var keep = false
 
+    @Flag(help: """
+        Replace the off-host copy of hub.db.bak with a file replica (docs/REPLICATION.md): the daemon \
+        ships to it as it runs, and the restore phase is 'spl backup restore --from-replica'.
+        """)
+    var fromReplica = false
+
     /// Longer than any command should take: `serve --daemon` gives up after 30 s without
     /// progress, `serve --stop` kills after 15 s.
     static let commandTimeout = Duration.seconds(90)
@@ -46,7 +52,8 @@ struct DrillCommand: AsyncParsableCommand {
         print("Drill: scratch home \(scratch.home), port \(port), baseline records: \(records)")
         let interruption = DrillInterruption(
             scratch: scratch, executable: executable, environment: environment, gate: gate, keepScratch: keep)
-        let report = await Drill(scratch: scratch, commands: commands, port: port, baselineRecords: records).run(keepScratch: keep)
+        let drill = Drill(scratch: scratch, commands: commands, port: port, baselineRecords: records, fromReplica: fromReplica)
+        let report = await drill.run(keepScratch: keep)
         interruption.cancel()
         print("")
         report.lines.forEach { print($0) }

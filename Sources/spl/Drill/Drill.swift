@@ -15,6 +15,8 @@ final class Drill {
     let commands: DrillCommandRunner
     let port: Int
     let baselineRecords: Int
+    /// Replace the off-host copy of hub.db.bak with a file replica, and restore from it.
+    let fromReplica: Bool
 
     /// What the baseline phase saw, for the verify phase to compare.
     var baseline: ThreadTail?
@@ -27,22 +29,25 @@ final class Drill {
     /// From the refused start to the verified restored state.
     var timeToRecover: Duration?
 
-    init(scratch: DrillScratch, commands: DrillCommandRunner, port: Int, baselineRecords: Int) {
+    init(scratch: DrillScratch, commands: DrillCommandRunner, port: Int, baselineRecords: Int, fromReplica: Bool = false) {
         self.scratch = scratch
         self.commands = commands
         self.port = port
         self.baselineRecords = baselineRecords
+        self.fromReplica = fromReplica
     }
 
-    /// The phases in the seed's order, named as the report names them.
+    /// The phases in the seed's order, named as the report names them. With `fromReplica` the
+    /// off-host copy is a file replica the daemon ships to as it runs (no restart needed) and
+    /// the restore reads it: the drill of docs/REPLICATION.md.
     var phases: [(name: String, run: () async throws -> Void)] {
         [
-            ("setup", setUp),
+            ("setup", fromReplica ? setUpWithReplica : setUp),
             ("baseline", writeBaseline),
-            ("backup", forceBackup),
+            fromReplica ? ("replicate", waitForReplica) : ("backup", forceBackup),
             ("corrupt", corruptStore),
             ("refused start", expectRefusedStart),
-            ("restore", restoreOffsiteCopy),
+            fromReplica ? ("restore", restoreFromReplica) : ("restore", restoreOffsiteCopy),
             ("verify", verifyRecords),
             ("trust and rules", verifyDerivedState),
         ]

@@ -49,6 +49,28 @@ extension Drill {
         try FileManager.default.copyItem(atPath: backup, toPath: offsiteCopy)
     }
 
+    /// Setup with a replica: `spl init`, a file replica in the off-host folder that ships
+    /// every 100 ms, then the usual start.
+    func setUpWithReplica() async throws {
+        try await succeed(["init"])
+        try await succeed(["backup", "replica", "add", Self.replicaName, "file://" + replicaFolder, "--sync-interval", "100ms"])
+        try await setUp()
+    }
+
+    /// Phase 2 with a replica: no restart; `spl status` shows the replica caught up (lag 0)
+    /// with the baseline. Polled, since shipping runs on its own schedule; a minute at most.
+    func waitForReplica() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var line = "no Replica: line"
+        while ContinuousClock.now < deadline {
+            let status = try await succeed(["status"])
+            line = status.stdout.split(separator: "\n").first { $0.hasPrefix("Replica: \(Self.replicaName) ") }.map(String.init) ?? line
+            if line.contains(" working, "), line.contains(", lag 0 records") { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw DrillFailure("the replica did not catch up within 60 s: \(line)")
+    }
+
     /// Phase 3: stop, move the good store aside, put 4096 zero bytes in its place.
     func corruptStore() async throws {
         try await succeed(["serve", "--stop"])
@@ -92,6 +114,17 @@ extension Drill {
         }
     }
 
+    /// Phase 4 with a replica: `spl backup restore --from-replica` (it keeps the damaged store
+    /// aside itself), start, status ok.
+    func restoreFromReplica() async throws {
+        try await succeed(["backup", "restore", "--from-replica", Self.replicaName, "--yes"])
+        try await serve()
+        let status = try await succeed(["status"])
+        guard status.stdout.contains("\nStatus:  ok\n") else {
+            throw DrillFailure("spl status did not report 'Status:  ok' after the restore: \(status.firstMessage)")
+        }
+    }
+
     /// Phase 5: the restored thread has exactly the baseline's records. The recovery clock stops here.
     func verifyRecords() async throws {
         let restored = try await threadTail()
@@ -126,6 +159,9 @@ extension Drill {
     // MARK: - Helpers
 
     private var serveArguments: [String] { ["serve", "--daemon", "--port", String(port)] }
+
+    private static let replicaName = "drill"
+    private var replicaFolder: String { scratch.offsite + "/replica" }
 
     /// `spl serve --daemon --port <port>`, which returns once the daemon is ready.
     @discardableResult
