@@ -114,6 +114,7 @@ struct SPLBench: ParsableCommand {
             try BackupMeasures.verify(run, path: backup.path, instance: large, count: sizes.largeStore)
         }
         rows.append(try step("spl drill") { try CommandMeasures.drill(run) })
+        rows += try step("replication") { try ReplicationMeasures.rows(run) }
         return rows
     }
 
