@@ -111,9 +111,11 @@ struct StartupSequence {
                 metadata: ["path": "\(path)"])
             if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
             return StartupBackupReport(status: .written, path: path, writtenAt: Date(), records: result.recordCount, error: nil, warning: warning)
-        case .unchanged(let info):
+        case .unchanged(let info, let warning):
             logger.info("startup backup unchanged: \(info.recordCount) records in \(milliseconds(since: started)) ms", metadata: ["path": "\(path)"])
-            return StartupBackupReport(status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil)
+            if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
+            return StartupBackupReport(
+                status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil, warning: warning)
         case .failed(_, let reason):
             logger.error("startup backup failed: \(reason)", metadata: ["path": "\(path)"])
             let previous = try? BackupFileInfo.read(path)
