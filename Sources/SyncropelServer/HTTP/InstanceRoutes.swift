@@ -121,7 +121,8 @@ struct InstanceRoutes {
         })
     }
 
-    /// The effective configuration: config.toml as loaded, and what config records set.
+    /// The effective configuration: config.toml as loaded, with the `--host` and `--port` the
+    /// daemon listens on, and what config records set.
     private func config() async throws -> Response {
         let instance = try gate.readyInstance()
         let fold = try await instance.derived.engineConfig()
