@@ -30,15 +30,25 @@ import Testing
         #expect(config.contains("actor = 'did:sync:user:tester'"))
     }
 
-    @Test func initRefusesToReplaceKeysWithoutForce() throws {
+    @Test func initOnAnInitialisedHomeChangesNothingAndSaysSo() throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         try spl.run(["init"])
         let before = try spl.run(["identity", "show", "-o", "json"]).stdout
+        let identity = try #require(try JSONSerialization.jsonObject(with: Data(before.utf8)) as? [String: Any])
+        let keyBytes = try Data(contentsOf: spl.home.appendingPathComponent("keys/primary.key"))
         let again = try spl.run(["init"])
-        #expect(again.status == 1)
-        #expect(again.stderr == "Error: \(spl.home.path)/keys/primary.key already holds this home's identity; pass --force to replace it with a new one\n")
+        #expect(again.status == 0)
+        #expect(again.stderr == "")
+        #expect(again.stdout == """
+            Syncropel home \(spl.home.path) is already initialised; nothing was changed
+            Identity: \(identity["did"] as? String ?? "?")
+            Instance: \(identity["instance_did"] as? String ?? "?")
+            (spl init --force replaces this identity with a new one: a new instance)
+
+            """)
         #expect(try spl.run(["identity", "show", "-o", "json"]).stdout == before)
+        #expect(try Data(contentsOf: spl.home.appendingPathComponent("keys/primary.key")) == keyBytes)
         let forced = try spl.run(["init", "--force"])
         #expect(forced.status == 0)
         #expect(try spl.run(["identity", "show", "-o", "json"]).stdout != before)

@@ -11,8 +11,9 @@ struct InitCommand: AsyncParsableCommand {
         discussion: """
             Creates keys/, secrets/, run/, logs/ (mode 0700), config.toml and an empty hub.db \
             (mode 0600) in $SYNCROPEL_HOME, else ~/.syncro. An existing config.toml and hub.db \
-            are kept. Existing keys are never replaced without --force: a new key is a new \
-            instance identity.
+            are kept. On a home that already has its identity, init changes nothing, says so and \
+            exits 0, so it is safe in set-up scripts. Existing keys are replaced only with --force: \
+            a new key is a new instance identity.
             """
     )
 
@@ -22,7 +23,12 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         let home = try CommandEnvironment.home()
         if home.hasIdentity && !force {
-            throw OperatorError("\(home.privateKeyFile) already holds this home's identity; pass --force to replace it with a new one")
+            let did = try KeyFiles.load(from: home).didKey
+            print("Syncropel home \(home.root) is already initialised; nothing was changed")
+            print("Identity: \(did)")
+            print("Instance: \(did.instanceDID)")
+            print("(spl init --force replaces this identity with a new one: a new instance)")
+            return
         }
         let result = try await HomeBootstrap.create(
             home, environment: CommandEnvironment.variables, force: force, version: BuildInfo.semver)
