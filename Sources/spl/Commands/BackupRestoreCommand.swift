@@ -36,7 +36,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: backup) else {
             throw OperatorError("\(backup) does not exist; list the backups with 'spl backup list'")
         }
-        if case .failed(let reason) = BackupVerifyCommand.verify(backup, full: false, showProgress: true) {
+        // Said before the verification, which takes minutes on a large file, not after it.
+        guard yes || isatty(STDIN_FILENO) == 1 else { throw RestoreRefusal.noTerminal }
+        if let reason = BackupVerifyCommand.verify(backup, full: false, showProgress: true).failure {
             guard force.force else {
                 throw OperatorError("\(backup) failed verification (\(reason)); pass --force to restore it anyway")
             }
@@ -72,12 +74,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         print("Start the instance with 'spl serve --daemon'.")
     }
 
-    /// Asks on the terminal unless `--yes`; without a terminal there is no one to ask.
+    /// Asks on the terminal unless `--yes` (`run` has already refused a restore without either).
     private func confirm(store: String) throws {
         guard !yes else { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw OperatorError("no terminal to confirm the restore on; pass --yes to restore without asking")
-        }
         print("Replace \(store) with \(file.absolutePath)? [y/N] ", terminator: "")
         fflush(nil)
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
@@ -92,6 +91,18 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         case .missing: "0 (no \(path))"
         case .records(let count): "\(count)"
         case .unreadable(let reason): "unreadable (\(reason))"
+        }
+    }
+}
+
+/// Why a restore did not start.
+enum RestoreRefusal: Error, CustomStringConvertible {
+    /// Neither `--yes` nor a terminal to ask on.
+    case noTerminal
+
+    var description: String {
+        switch self {
+        case .noTerminal: "no terminal to confirm the restore on; pass --yes to restore without asking"
         }
     }
 }
