@@ -60,8 +60,15 @@ import Testing
     @Test func aMemoryStoreWritesNoRecordsToDisk() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
+        // Timed backups enabled in config.toml do not run for an in-memory store, and cannot be changed there.
+        #expect(try await daemon.cli(["backup", "--auto", "enable"]).status == 0)
         let started = try daemon.start(["--memory"])
         #expect(started.status == 0, "\(started.stderr)")
+        #expect(try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
+        let toggled = try await daemon.cli(["backup", "--auto", "disable"])
+        #expect(toggled.status == 1)
+        #expect(toggled.stderr == "Error: this daemon serves an in-memory store (spl serve --memory) and takes no timed backups;"
+            + " change them while no daemon or a daemon on the disk store runs (IN_MEMORY_STORE)\n")
         #expect(started.stdout.contains("Store:    sqlite://:memory: (1 records, 1 threads)"), "\(started.stdout)")
         #expect(started.stdout.contains("\nBackup:   none (in-memory store)\n"), "\(started.stdout)")
         #expect(try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1)).status == 201)

@@ -10,6 +10,8 @@ import Testing
         #expect(result.status == 0)
         let pattern = #/^spl \d+\.\d+\.\d+ \([0-9a-z-]+\)\n$/#
         #expect(result.stdout.wholeMatch(of: pattern) != nil, "\(result.stdout)")
+        let json = try spl.run(["version", "-o", "json"])
+        #expect(json.stdout.wholeMatch(of: #/^\{"object":"version","version":"\d+\.\d+\.\d+","commit":"[0-9a-z-]+"\}\n$/#) != nil, "\(json.stdout)")
     }
 
     @Test func initCreatesTheLayoutWithPrivateModes() throws {
@@ -49,6 +51,9 @@ import Testing
             """)
         #expect(try spl.run(["identity", "show", "-o", "json"]).stdout == before)
         #expect(try Data(contentsOf: spl.home.appendingPathComponent("keys/primary.key")) == keyBytes)
+        let json = try spl.run(["init", "-o", "json"])
+        #expect(json.status == 0)
+        #expect(json.stdout == #"{"object":"home","home":"\#(spl.home.path)","did":"\#(identity["did"] as? String ?? "?")","instance_did":"\#(identity["instance_did"] as? String ?? "?")","initialised":false}"# + "\n")
         let forced = try spl.run(["init", "--force"])
         #expect(forced.status == 0)
         #expect(try spl.run(["identity", "show", "-o", "json"]).stdout != before)

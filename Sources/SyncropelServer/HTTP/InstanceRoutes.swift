@@ -65,6 +65,7 @@ struct InstanceRoutes {
     /// choice outlives the daemon, then turns the running scheduler on or off.
     private func setAutoBackup(_ body: JSONRequestBody) async throws -> Response {
         let instance = try gate.readyInstance()
+        if instance.storeIsInMemory { throw APIError.inMemoryTimedBackups }
         let object = body.value.objectValue ?? JSONObject()
         if let unknown = object.members.first(where: { $0.key != "enabled" }) {
             throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is {\"enabled\": true|false}")

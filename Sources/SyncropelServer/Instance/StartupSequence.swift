@@ -40,8 +40,12 @@ struct StartupSequence {
         try await fold(derived)
         try await writeBootstrapLearn(store)
         let passphrase = backupPassphrase()
+        // Timed copies of an in-memory store would land in the instance folder beside the disk
+        // store's backups and pass for them: a --memory daemon never takes them.
+        var backupSettings = config.backup
+        if options.memory { backupSettings.auto = false }
         let autoBackup = BackupScheduler(
-            settings: config.backup, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
+            settings: backupSettings, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
             passphrase: passphrase, logger: Logger(label: "backup"))
         return Instance(
             home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
