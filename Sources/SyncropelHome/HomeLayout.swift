@@ -52,6 +52,9 @@ public struct HomeLayout: Sendable, Equatable {
     public var runInfoFile: String { path("run/spl.json") }
     public var socketFile: String { path("run/spl.sock") }
 
+    /// The thread the last `spl intend` of this home wrote on (see `CurrentThread`).
+    public var currentThreadFile: String { path("current-thread") }
+
     public var logsDirectory: String { path("logs") }
     public var logFile: String { path("logs/spl.log") }
     public var stderrLogFile: String { path("logs/spl.stderr.log") }

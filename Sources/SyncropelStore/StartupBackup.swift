@@ -5,14 +5,17 @@ import Glibc
 public enum StartupBackupOutcome: Sendable, Equatable {
     /// A new `hub.db.bak` is in place; `warning` (one line per finding) goes on its own banner lines.
     case written(StoreBackupResult, warning: String?)
-    /// The store holds what `hub.db.bak` already holds; no file was touched.
-    case unchanged(BackupFileInfo)
+    /// The store holds what `hub.db.bak` already holds; no file was touched. `warning` says that
+    /// an older generation still holds more records than the store, as at the start that kept it.
+    case unchanged(BackupFileInfo, warning: String?)
     /// Nothing was written and every generation is as it was.
     case failed(path: String, reason: String)
 
     public var warning: String? {
-        guard case .written(_, let warning) = self else { return nil }
-        return warning
+        switch self {
+        case .written(_, let warning), .unchanged(_, let warning): warning
+        case .failed: nil
+        }
     }
 }
 
@@ -21,7 +24,8 @@ public enum StartupBackupOutcome: Sendable, Equatable {
 /// `hub.db.bak` is the newest, then `hub.db.bak.1` and `hub.db.bak.2`. The new
 /// copy is written completely under a temporary name before any generation
 /// moves, so a failure (a full disk) leaves every generation as it was. An
-/// unchanged store rotates nothing, and the generation with the most records is
+/// unchanged store rotates nothing (it reads the older generations only to warn about a
+/// larger one), and the generation with the most records is
 /// never rotated out by a store that holds fewer: losing records and restarting
 /// a few times must not push the last good copy out.
 ///
@@ -74,7 +78,7 @@ public struct StartupBackup: Sendable {
             if let current = newest?.info,
                 current.recordCount == counts.records, current.highestSequence == counts.highestSequence
             {
-                return .unchanged(current)
+                return .unchanged(current, warning: shrinkWarning(storeRecords: counts.records))
             }
             // The older generations matter only to a rotation: an unchanged start never opens them.
             let generations = [newest].compactMap { $0 } + (1..<Self.generationCount).compactMap(generation)
@@ -99,6 +103,34 @@ public struct StartupBackup: Sendable {
             try? FileManager.default.removeItem(atPath: incoming)
             return .failed(path: destination, reason: Self.reason(error))
         }
+    }
+
+    /// `WARNING: store has N records, backup hub.db.bak.K has M` when a generation in the folder
+    /// holds more records than the store (the newest such generation); nil otherwise.
+    ///
+    /// The start that kept that generation says so, and so does every later one while it is
+    /// there, and `spl doctor`: a store that lost records must not look healthy after a restart.
+    public func shrinkWarning(storeRecords: Int64) -> String? {
+        largerGeneration(storeRecords: storeRecords).map { larger in
+            Self.shrinkFinding(
+                storeRecords: storeRecords, backupRecords: larger.recordCount, name: (larger.path as NSString).lastPathComponent)
+        }
+    }
+
+    /// The newest generation with the most records, when it holds more than `storeRecords`.
+    public func largerGeneration(storeRecords: Int64) -> BackupFileInfo? {
+        let generations = (0..<Self.generationCount).compactMap(generation)
+        guard let info = Self.largest(generations)?.info, storeRecords < info.recordCount else { return nil }
+        return info
+    }
+
+    /// The newest generation with the most records (`max(by:)` keeps the first of equals).
+    private static func largest(_ generations: [Generation]) -> Generation? {
+        generations.max(by: { ($0.info?.recordCount ?? 0) < ($1.info?.recordCount ?? 0) })
+    }
+
+    private static func shrinkFinding(storeRecords: Int64, backupRecords: Int64, name: String) -> String {
+        "WARNING: store has \(storeRecords) records, backup \(name) has \(backupRecords)"
     }
 
     /// A generation file that exists; `info` is nil when it cannot be read.
@@ -140,13 +172,11 @@ public struct StartupBackup: Sendable {
         if let damaged = generations.first(where: { $0.index == 0 })?.readError {
             warnings.append("WARNING: backup \(Self.fileName) could not be read and was replaced: \(damaged)")
         }
-        // `max(by:)` keeps the first of equals: the newest generation with the most records.
-        if let largest = generations.max(by: { ($0.info?.recordCount ?? 0) < ($1.info?.recordCount ?? 0) }),
-            let records = largest.info?.recordCount, storeRecords < records,
+        if let largest = Self.largest(generations), let records = largest.info?.recordCount, storeRecords < records,
             let position = survivors.firstIndex(where: { $0.index == largest.index })
         {
             warnings.append(
-                "WARNING: store has \(storeRecords) records, backup \(Self.generationName(position + 1)) has \(records)")
+                Self.shrinkFinding(storeRecords: storeRecords, backupRecords: records, name: Self.generationName(position + 1)))
         }
         return warnings
     }

@@ -102,14 +102,17 @@ import Testing
         #expect(lines(result.stdout).dropFirst().elementsEqual(["Status:  starting (backup 42%)", "Home:    \(spl.home.path)"]), "\(result.stdout)")
     }
 
-    @Test func emitArgumentsAreCheckedBeforeTheDaemonIsAsked() async throws {
+    @Test func emitArgumentsAreCheckedBeforeTheDaemonIsAskedAndExit64() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
+        let noThread = "needs --thread: this home has no current thread yet; open one with 'spl intend'"
         let cases: [([String], String)] = [
-            (["know", "fact"], "spl know needs --thread; a thread is opened with 'spl intend'"),
-            (["do", "work"], "spl do needs --thread; a thread is opened with 'spl intend'"),
-            (["learn", "lesson"], "spl learn needs --thread; a thread is opened with 'spl intend'"),
+            (["know", "fact"], "spl know \(noThread)"),
+            (["do", "work"], "spl do \(noThread)"),
+            (["learn", "lesson"], "spl learn \(noThread)"),
             (["know", "fact", "--thread", "th_x", "--body", "[1]"], #"--body must be a JSON object, like '{"kind":"x.y.z"}'"#),
+            (["know", "fact", "--thread", "th_x", "--body", "{"],
+             "--body is not JSON: invalid JSON at byte 1: unexpected end of input, expected a string key"),
             (["know", "fact", "--thread", "th_x", "--data-type", "text"],
              "--data-type text is not a data type; use one of SCALAR FORMULA DISTRIBUTION REFERENCE MORPHISM VOID"),
             (["know", "fact", "--thread", "th_x", "--parent", "abc"], "abc is not a record id: expected 64 lowercase hex characters"),
@@ -120,12 +123,44 @@ import Testing
         ]
         for (arguments, message) in cases {
             let result = try await spl.run(arguments)
-            #expect(result.status == 1, "\(arguments)")
-            #expect(result.stderr == "Error: \(message)\n", "\(arguments)")
+            #expect(result.status == 64, "\(arguments)")
+            let stderr = lines(result.stderr)
+            #expect(stderr.first == "Error: \(message)", "\(arguments)")
+            let command = arguments.prefix { !$0.hasPrefix("-") && $0 != "fact" && $0 != "work" && $0 != "lesson" && $0 != "xyz" }
+            #expect(stderr.dropFirst().first?.hasPrefix("Usage: spl \(command.joined(separator: " ")) ") == true, "\(result.stderr)")
+            #expect(stderr.last == "  See 'spl \(command.joined(separator: " ")) --help' for more information.", "\(result.stderr)")
+            #expect(result.stdout == "", "\(arguments)")
         }
-        let notJSON = try await spl.run(["know", "fact", "--thread", "th_x", "--body", "{"])
-        #expect(notJSON.status == 1)
-        #expect(notJSON.stderr == "Error: --body is not JSON: invalid JSON at byte 1: unexpected end of input, expected a string key\n")
+    }
+
+    @Test func anUnknownCommandIsNamedAndTheCommandsAreListed() async throws {
+        let spl = try SPLProcess()
+        defer { spl.remove() }
+        let result = try await spl.run(["blueprint", "create", "x"])
+        #expect(result.status == 64)
+        #expect(result.stdout == "")
+        let stderr = lines(result.stderr)
+        #expect(stderr.first == "Error: unknown command 'blueprint'")
+        let listed = try #require(stderr.dropFirst().first)
+        for command in ["init", "serve", "status", "intend", "know", "thread", "config", "backup", "doctor", "completion"] {
+            #expect(listed.split(separator: " ").contains(Substring(command)), "\(command) in \(listed)")
+        }
+        #expect(FileManager.default.fileExists(atPath: spl.home.path) == false, "an unknown command creates nothing")
+        #expect(try await spl.run(["status"]).status == 3, "a known command still runs")
+    }
+
+    @Test func completionScriptsNameTheCommands() async throws {
+        let spl = try SPLProcess()
+        defer { spl.remove() }
+        for shell in ["bash", "zsh", "fish"] {
+            let result = try await spl.run(["completion", shell])
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            for command in ["intend", "know", "backup", "restore-keys", "completion"] {
+                #expect(result.stdout.contains(command), "\(shell) script names \(command)")
+            }
+        }
+        let bad = try await spl.run(["completion", "tcsh"])
+        #expect(bad.status == 64)
     }
 
     // MARK: - Against a running daemon
@@ -164,7 +199,7 @@ import Testing
     @Test func emitCommandsPrintOneLineAndTheRecordInJSON() async throws {
         try await withDaemon { fixture in
             let intend = try await ok(fixture, ["intend", "ship it"])
-            let opened = try #require(intend.wholeMatch(of: try Regex(#"✓ INTEND (\#(Self.hex64)) on (th_[0-9a-f]{64}) \(clock 0\)\n"#)), "\(intend)")
+            let opened = try #require(intend.wholeMatch(of: try Regex(#"✓ INTEND (\#(Self.hex64)) on (th_[0-9a-f]{64}) \(clock 0; now the current thread\)\n"#)), "\(intend)")
             let intendID = String(try #require(opened.output[1].substring))
             let thread = String(try #require(opened.output[2].substring))
 
@@ -215,7 +250,8 @@ import Testing
             #expect(row[1] == "5")
             #expect(row[2].wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/#) != nil, "\(row)")
             #expect(row[3] == "closed")
-            let threads = try #require(try json(try await ok(fixture, ["thread", "list", "-o", "json"])) as? [[String: Any]])
+            let list = try #require(try json(try await ok(fixture, ["thread", "list", "-o", "json"])) as? [String: Any])
+            let threads = try #require(list["data"] as? [[String: Any]])
             #expect(threads.contains { $0["id"] as? String == thread })
 
             // record show, in text and JSON, and the answer for an id the store does not hold.
@@ -280,7 +316,7 @@ import Testing
     @Test func trustIsEmptyThenShowsAVerdict() async throws {
         try await withDaemon { fixture in
             #expect(try await ok(fixture, ["trust"]) == "no trust evidence yet\n")
-            #expect(try await ok(fixture, ["trust", "-o", "json"]) == "[]\n")
+            #expect(try await ok(fixture, ["trust", "-o", "json"]) == #"{"object":"list","data":[],"next_cursor":null}"# + "\n")
             _ = try await ok(fixture, [
                 "know", "good work", "--thread", "th_review",
                 "--body", #"{"verdict":"accept","subject":"did:example:worker","domain":"code"}"#,
@@ -290,7 +326,8 @@ import Testing
                 ["ACTOR", "DOMAIN", "SUCCESS", "TOTAL", "TRUST"],
                 ["did:example:worker", "code", "1", "1", "0.4343"],
             ])
-            let rows = try #require(try json(try await ok(fixture, ["trust", "-o", "json"])) as? [[String: Any]])
+            let trust = try #require(try json(try await ok(fixture, ["trust", "-o", "json"])) as? [String: Any])
+            let rows = try #require(trust["data"] as? [[String: Any]])
             #expect(rows.first?["actor"] as? String == "did:example:worker")
         }
     }
@@ -317,7 +354,8 @@ import Testing
                 ["core.routing_rule.v1", "fallback"],
                 ["core.routing_rule.v1", "review"],
             ])
-            let rules = try #require(try json(try await ok(fixture, ["config", "list-rules", "-o", "json"])) as? [[String: Any]])
+            let listed = try #require(try json(try await ok(fixture, ["config", "list-rules", "-o", "json"])) as? [String: Any])
+            let rules = try #require(listed["data"] as? [[String: Any]])
             #expect(rules.compactMap { $0["name"] as? String } == ["review", "fallback"])
 
             let shown = lines(try await ok(fixture, ["config", "show"]))
@@ -325,14 +363,126 @@ import Testing
             #expect(shown.contains("[identity]"), "\(shown)")
             #expect(shown.contains("  actor = did:sync:user:tester"), "\(shown)")
             #expect(shown.contains("  core.routing_rule.v1: 2"), "\(shown)")
+            // The port the daemon listens on (the fixture's free port), not config.toml's 9100.
+            #expect(shown.contains("  port = \(fixture.port)"), "\(shown)")
             let config = try #require(try json(try await ok(fixture, ["config", "show", "-o", "json"])) as? [String: Any])
             #expect(config["object"] as? String == "config")
+            #expect(((config["file"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int == fixture.port)
+            let http = try await fixture.httpJSON("GET", "/v1/config")
+            #expect(((http.object["file"] as? [String: Any])?["server"] as? [String: Any])?["port"] as? Int == fixture.port)
 
             let removed = try await ok(fixture, ["config", "remove-rule", "--name", "review"])
             #expect(removed.wholeMatch(of: try Regex(#"✓ routing rule review removed: LEARN \#(Self.hex64) \(clock \d+\)\n"#)) != nil, "\(removed)")
             _ = try await ok(fixture, ["config", "remove-rule", "--name", "fallback"])
             #expect(try await ok(fixture, ["config", "list-rules"]) == "no routing rules\n")
             #expect(try await ok(fixture, ["config", "list-rules", "--all"]) == "no rules\n")
+        }
+    }
+
+    /// The public quickstart's first steps as written: intend, then do, know and learn without
+    /// --thread, and know --fulfills with no value.
+    @Test func theQuickstartsFirstStepsWorkWithoutThread() async throws {
+        try await withDaemon { fixture in
+            let opened = try await ok(fixture, ["intend", "Migrate the user database to the new schema"])
+            let openedLine = try Regex(#"✓ INTEND (\#(Self.hex64)) on (th_[0-9a-f]{64}) \(clock 0; now the current thread\)\n"#)
+            let match = try #require(opened.wholeMatch(of: openedLine), "\(opened)")
+            let intendID = try #require(match.output[1].substring.map(String.init))
+            let thread = try #require(match.output[2].substring.map(String.init))
+            #expect(try String(contentsOfFile: fixture.home + "/current-thread", encoding: .utf8) == thread + "\n")
+            #expect(try FileManager.default.attributesOfItem(atPath: fixture.home + "/current-thread")[.posixPermissions] as? Int == 0o600)
+
+            var lastDO = ""
+            for (act, text, clock) in [("do", "Backed up existing database", 1), ("do", "Applied migration script", 2),
+                                       ("know", "All tables migrated, zero data loss", 3)] {
+                let written = try await ok(fixture, [act, text])
+                let line = try Regex(#"✓ \#(act.uppercased()) (\#(Self.hex64)) on \#(thread) \(clock \#(clock); the current thread\)\n"#)
+                let wrote = try #require(written.wholeMatch(of: line), "\(written)")
+                if act == "do" { lastDO = String(wrote.output[1].substring ?? "") }
+            }
+            let closed = try await ok(fixture, ["know", "Migration complete, all services verified", "--fulfills"])
+            #expect(closed.hasSuffix(" on \(thread) (clock 4; the current thread)\n"), "\(closed)")
+            _ = try await ok(fixture, ["learn", "Schema migrations should run in maintenance windows"])
+
+            let records = try #require(try json(try await ok(fixture, ["thread", "records", thread, "-o", "json"])) as? [[String: Any]])
+            #expect(records.compactMap { $0["act"] as? String } == ["INTEND", "DO", "DO", "KNOW", "KNOW", "LEARN"])
+            #expect((records[4]["body"] as? [String: Any])?["fulfills"] as? String == intendID)
+            let state = try #require(try json(try await ok(fixture, ["thread", "show", thread, "-o", "json"])) as? [String: Any])
+            #expect(state["status"] as? String == "closed")
+            #expect(lines(try await ok(fixture, ["status"])).last == "Thread:  \(thread)")
+            let status = try #require(try json(try await ok(fixture, ["status", "-o", "json"])) as? [String: Any])
+            #expect(status["current_thread"] as? String == thread)
+
+            // A --fulfills that names no INTEND of the thread is refused, and nothing is written.
+            let other = try await ok(fixture, ["intend", "A second goal"])
+            let otherThread = try #require(other.firstMatch(of: #/ on (th_[0-9a-f]{64}) /#)?.output.1).description
+            let missing = String(repeating: "0", count: 64)
+            let refusals: [([String], String)] = [
+                (["--fulfills", missing], "--fulfills \(missing): no record with this id in this store; nothing was written"),
+                (["--fulfills", intendID], "--fulfills \(intendID): that INTEND is on \(thread), not on \(otherThread); nothing was written"),
+                (["--fulfills", lastDO, "--thread", thread], "--fulfills \(lastDO): that record is a DO, not an INTEND; nothing was written"),
+                (["--cancels", intendID], "--cancels \(intendID): that INTEND is on \(thread), not on \(otherThread); nothing was written"),
+                (["--thread", "th_without_intend", "--fulfills"],
+                 "--fulfills without an id fulfils the opening INTEND of th_without_intend, which has none; nothing was written"),
+            ]
+            for (arguments, message) in refusals {
+                let result = try await fixture.cli(["know", "done"] + arguments)
+                #expect(result.status == 1, "\(arguments)")
+                #expect(result.stderr == "Error: \(message)\n", "\(arguments)")
+            }
+            #expect((try json(try await ok(fixture, ["thread", "records", thread, "-o", "json"])) as? [Any])?.count == 6)
+            #expect((try json(try await ok(fixture, ["thread", "records", otherThread, "-o", "json"])) as? [Any])?.count == 1)
+            #expect((try json(try await ok(fixture, ["thread", "records", "th_without_intend", "-o", "json"])) as? [Any])?.count == 0)
+        }
+    }
+
+    @Test func listsPrintTheListObjectOfTheHTTPAPI() async throws {
+        try await withDaemon { fixture in
+            _ = try await ok(fixture, ["know", "fact", "--thread", "th_lists"])
+            _ = try await ok(fixture, ["config", "add-rule", "--name", "r", "--target", "did:example:t"])
+            for (arguments, path) in [(["thread", "list"], "/v1/threads"), (["config", "list-rules"], "/v1/config/rules")] {
+                let printed = try await ok(fixture, arguments + ["-o", "json"])
+                let http = try await fixture.http("GET", path)
+                #expect(printed == String(decoding: http.body, as: UTF8.self) + "\n", "\(arguments)")
+            }
+        }
+    }
+
+    @Test func ruleChangesTheConfigFoldWouldIgnoreAreRefusedAndWriteNothing() async throws {
+        try await withDaemon { fixture in
+            let configRecords = { () async throws -> Int in
+                let output = try await self.ok(fixture, ["thread", "records", "th_engine_config", "-o", "json"])
+                return (try self.json(output) as? [Any])?.count ?? -1
+            }
+            let before = try await configRecords()
+            let usageErrors: [([String], String)] = [
+                (["--name", "r", "--target", ""], "--target must not be empty"),
+                (["--name", " ", "--target", "did:example:t"], "--name must not be empty"),
+                (["--name", "r", "--target", "did:example:t", "--domain", ""], "--domain must not be empty"),
+                (["--name", "r", "--target", "did:example:t", "--expression", "record.act =="],
+                 "--expression 'record.act ==' does not parse: at byte 13: expected an operand, found the end"),
+                (["--name", "r", "--target", "did:example:t", "--expression", "record.body.size > 3 &&& true"],
+                 "--expression 'record.body.size > 3 &&& true' does not parse: at byte 23: unexpected character '&'"),
+            ]
+            for (arguments, message) in usageErrors {
+                let result = try await fixture.cli(["config", "add-rule"] + arguments)
+                #expect(result.status == 64, "\(arguments)")
+                #expect(lines(result.stderr).first == "Error: \(message)", "\(result.stderr)")
+                #expect(result.stdout == "")
+            }
+            let never = try await fixture.cli(["config", "remove-rule", "--name", "never-declared"])
+            #expect(never.status == 1)
+            #expect(never.stderr == "Error: there is no routing rule never-declared; nothing was written ('spl config list-rules' lists the rules)\n")
+            #expect(try await configRecords() == before, "no refused change reached th_engine_config")
+
+            _ = try await ok(fixture, [
+                "config", "add-rule", "--name", "sized", "--target", "did:example:t", "--expression", "record.body.size > 3",
+            ])
+            _ = try await ok(fixture, ["config", "remove-rule", "--name", "sized"])
+            let again = try await fixture.cli(["config", "remove-rule", "--name", "sized"])
+            #expect(again.status == 1, "a removed rule is no rule to remove")
+            #expect(try await configRecords() == before + 2)
+            let config = try #require(try json(try await ok(fixture, ["config", "show", "-o", "json"])) as? [String: Any])
+            #expect(config["ignored"] as? Int == 0)
         }
     }
 

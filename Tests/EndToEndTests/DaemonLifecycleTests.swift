@@ -51,6 +51,24 @@ import Testing
         withExtendedLifetime(taken) {}
     }
 
+    @Test func aFailedStartReportsItsOwnLogLinesNotThoseOfAnEarlierStart() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let firstTaken = try ListeningSocket()
+        let secondTaken = try ListeningSocket()
+        let first = try await daemon.serve(port: firstTaken.port)
+        #expect(first.status == 4, "\(first.stderr)")
+        #expect(first.stderr.contains("127.0.0.1:\(firstTaken.port)"), "\(first.stderr)")
+
+        let second = try await daemon.serve(port: secondTaken.port)
+        #expect(second.status == 4, "\(second.stderr)")
+        #expect(
+            firstLine(second.stderr) == "Error: failed to start spl serve: address already in use: 127.0.0.1:\(secondTaken.port)",
+            "\(second.stderr)")
+        #expect(!second.stderr.contains(":\(firstTaken.port)"), "the first start's log lines: \(second.stderr)")
+        withExtendedLifetime((firstTaken, secondTaken)) {}
+    }
+
     @Test func statusWithoutADaemonIsNotRunning() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
@@ -103,6 +121,13 @@ import Testing
         let again = try await daemon.stopDaemon()
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout == "not running\n")
+
+        let json = try await daemon.cli(["stop", "-o", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout == #"{"object":"stop","outcome":"not_running","pid":null}"# + "\n")
+        let restarted = try await daemon.serveReady()
+        let stoppedJSON = try await daemon.cli(["stop", "-o", "json"])
+        #expect(stoppedJSON.stdout == #"{"object":"stop","outcome":"stopped","pid":\#(restarted.pid)}"# + "\n")
     }
 
     @Test func aHomeWithKeysButNoStoreIsRefusedWithTheRestoreHint() async throws {

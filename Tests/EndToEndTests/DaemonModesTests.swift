@@ -60,11 +60,27 @@ import Testing
     @Test func aMemoryStoreWritesNoRecordsToDisk() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
+        // Timed backups enabled in config.toml do not run for an in-memory store, and cannot be changed there.
+        #expect(try await daemon.cli(["backup", "--auto", "enable"]).status == 0)
         let started = try await daemon.start(["--memory"])
         #expect(started.status == 0, "\(started.stderr)")
+        #expect(try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
+        let toggled = try await daemon.cli(["backup", "--auto", "disable"])
+        #expect(toggled.status == 1)
+        #expect(toggled.stderr == "Error: this daemon serves an in-memory store (spl serve --memory) and takes no timed backups;"
+            + " change them while no daemon or a daemon on the disk store runs (IN_MEMORY_STORE)\n")
         #expect(started.stdout.contains("Store:    sqlite://:memory: (1 records, 1 threads)"), "\(started.stdout)")
         #expect(started.stdout.contains("\nBackup:   none (in-memory store)\n"), "\(started.stdout)")
         #expect(try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1)).status == 201)
+        // Its backup would pass for the disk store's in the instance folder: only to a named file.
+        let refused = try await daemon.cli(["backup", "now"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: this daemon serves an in-memory store (spl serve --memory); its backup would pass for one"
+            + " of the store on disk in the instance folder, so name a file: spl backup now --to FILE (IN_MEMORY_STORE)\n")
+        let named = daemon.spl.scratch.appendingPathComponent("memory.db").path
+        let toFile = try await daemon.cli(["backup", "now", "--to", named, "-o", "json"])
+        #expect(toFile.status == 0, "\(toFile.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(toFile.stdout.utf8)) as? [String: Any])?["records"] as? Int == 2)
         _ = try await daemon.stop()
         #expect(!FileManager.default.fileExists(atPath: daemon.backupRoot), "a memory run takes no backup")
         // The home was bootstrapped with an empty store, which the memory run never touched.
@@ -172,6 +188,31 @@ import Testing
         #expect(started.status == 0, "\(started.stderr)")
         // The first backup predates the bootstrap LEARN: it holds no records.
         #expect(started.stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"), "\(started.stdout)")
+        #expect(try await daemon.spl.run(["status"]).stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"))
+
+        // The start wrote the bootstrap LEARN, so the next copy rotates; the one after keeps
+        // hub.db.bak unchanged, and still says that hub.db.bak.2 holds more than the store.
+        for _ in 1...2 {
+            #expect(try await daemon.stop().status == 0)
+            #expect(try await daemon.start().status == 0)
+        }
+        #expect(try await daemon.stop().status == 0)
+        let unchanged = try await daemon.start()
+        let warning = "WARNING: store has 1 records, backup hub.db.bak.2 has 6"
+        #expect(unchanged.stdout.contains("(unchanged)\n\(warning)\n"), "\(unchanged.stdout)")
+        let status = try await daemon.spl.run(["status"])
+        #expect(status.stdout.contains("\nBackup:  ") && status.stdout.contains(" records)\n\(warning)\n"), "\(status.stdout)")
+        let health = try await daemon.httpJSON("GET", "/health").object
+        #expect((health["backup"] as? [String: Any])?["warning"] as? String == warning)
+
+        let folder = try await daemon.spl.instanceFolder()
+        let doctor = try await daemon.spl.doctor(["-o", "json"])
+        #expect(doctor.status == 1, "\(doctor.result.stdout)")
+        let row = try #require(doctor.row("startup backup"), "\(doctor.rows)")
+        let expected = ExpectedRow(
+            "startup backup", "warn", "store has 1 record, backup \(folder)/hub.db.bak.2 has 6",
+            fix: "spl stop && spl backup restore \(folder)/hub.db.bak.2")
+        #expect(expected.matches(row), "\(row)")
     }
 
     @Test func serveStatusAndLogsFlags() async throws {

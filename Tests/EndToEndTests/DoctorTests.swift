@@ -451,7 +451,7 @@ import Testing
         let covered = try await spl.doctor()
         #expect(covered.row("keys mode") == [
             "name": "keys mode", "status": "fail", "detail": "no private key at \(key)",
-            "fix": "spl backup --auto restore-keys \(sealed)",
+            "fix": "spl backup restore-keys \(sealed)",
         ])
         #expect(ExpectedRow("identity backup", "pass", "\(sealed) (<age> ago)").matches(covered.row("identity backup") ?? [:]))
     }

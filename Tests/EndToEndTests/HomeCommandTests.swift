@@ -10,6 +10,8 @@ import Testing
         #expect(result.status == 0)
         let pattern = #/^spl \d+\.\d+\.\d+ \([0-9a-z-]+\)\n$/#
         #expect(result.stdout.wholeMatch(of: pattern) != nil, "\(result.stdout)")
+        let json = try await spl.run(["version", "-o", "json"])
+        #expect(json.stdout.wholeMatch(of: #/^\{"object":"version","version":"\d+\.\d+\.\d+","commit":"[0-9a-z-]+"\}\n$/#) != nil, "\(json.stdout)")
     }
 
     @Test func initCreatesTheLayoutWithPrivateModes() async throws {
@@ -30,15 +32,28 @@ import Testing
         #expect(config.contains("actor = 'did:sync:user:tester'"))
     }
 
-    @Test func initRefusesToReplaceKeysWithoutForce() async throws {
+    @Test func initOnAnInitialisedHomeChangesNothingAndSaysSo() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         try await spl.run(["init"])
         let before = try await spl.run(["identity", "show", "-o", "json"]).stdout
+        let identity = try #require(try JSONSerialization.jsonObject(with: Data(before.utf8)) as? [String: Any])
+        let keyBytes = try Data(contentsOf: spl.home.appendingPathComponent("keys/primary.key"))
         let again = try await spl.run(["init"])
-        #expect(again.status == 1)
-        #expect(again.stderr == "Error: \(spl.home.path)/keys/primary.key already holds this home's identity; pass --force to replace it with a new one\n")
+        #expect(again.status == 0)
+        #expect(again.stderr == "")
+        #expect(again.stdout == """
+            Syncropel home \(spl.home.path) is already initialised; nothing was changed
+            Identity: \(identity["did"] as? String ?? "?")
+            Instance: \(identity["instance_did"] as? String ?? "?")
+            (spl init --force replaces this identity with a new one: a new instance)
+
+            """)
         #expect(try await spl.run(["identity", "show", "-o", "json"]).stdout == before)
+        #expect(try Data(contentsOf: spl.home.appendingPathComponent("keys/primary.key")) == keyBytes)
+        let json = try await spl.run(["init", "-o", "json"])
+        #expect(json.status == 0)
+        #expect(json.stdout == #"{"object":"home","home":"\#(spl.home.path)","did":"\#(identity["did"] as? String ?? "?")","instance_did":"\#(identity["instance_did"] as? String ?? "?")","initialised":false}"# + "\n")
         let forced = try await spl.run(["init", "--force"])
         #expect(forced.status == 0)
         #expect(try await spl.run(["identity", "show", "-o", "json"]).stdout != before)

@@ -39,6 +39,7 @@ import Testing
         // A new machine: a new scratch HOME (so a new backup root) and an empty home.
         let fresh = try DaemonFixture()
         defer { fresh.tearDown() }
+        // The spelling before 'spl backup restore-keys' keeps working.
         let restore = try await fresh.spl.run(
             ["backup", "--auto", "restore-keys", keys], timeout: 60, extraEnvironment: ["SPL_BACKUP_PASSPHRASE": Self.passphrase])
         #expect(restore.status == 0, "\(restore.stderr)")
@@ -72,40 +73,44 @@ import Testing
         defer { fresh.tearDown() }
         let keysFolder = fresh.home + "/keys"
         let wrong = try await fresh.spl.run(
-            ["backup", "--auto", "restore-keys", keys], timeout: 60, extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "not the passphrase"])
+            ["backup", "restore-keys", keys], timeout: 60, extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "not the passphrase"])
         #expect(wrong.status == 1)
         #expect(wrong.stderr == "Error: cannot open sealed keys file \(keys): wrong passphrase, or the file was altered;"
             + " set SPL_BACKUP_PASSPHRASE to the passphrase the daemon had when it wrote this backup\n")
         #expect(!FileManager.default.fileExists(atPath: keysFolder))
 
-        let unset = try await fresh.cli(["backup", "--auto", "restore-keys", keys])
+        let unset = try await fresh.cli(["backup", "restore-keys", keys])
         #expect(unset.status == 1)
         #expect(unset.stderr == "Error: SPL_BACKUP_PASSPHRASE is not set; set it to the passphrase the daemon had when it wrote \(keys)\n")
-        let noFile = try await fresh.cli(["backup", "--auto", "restore-keys"])
-        #expect(noFile.stderr == "Error: spl backup --auto restore-keys needs the sealed keys FILE (keys.<stamp>.sealed)\n")
+        let noFile = try await fresh.cli(["backup", "restore-keys"])
+        #expect(noFile.status == 64)
+        #expect(noFile.stderr.hasPrefix("Error: Missing expected argument '<file>'\n"), "\(noFile.stderr)")
+        let noFileOldSpelling = try await fresh.cli(["backup", "--auto", "restore-keys"])
+        #expect(noFileOldSpelling.status == 64)
+        #expect(noFileOldSpelling.stderr.hasPrefix("Error: spl backup restore-keys needs the sealed keys FILE (keys.<stamp>.sealed)\nUsage: spl backup "), "\(noFileOldSpelling.stderr)")
         #expect(!FileManager.default.fileExists(atPath: keysFolder))
 
         // A home with its own identity: replaced only with --force and the right passphrase.
         try #require(try await fresh.cli(["init"]).status == 0)
         let before = try await FileFingerprint.tree(keysFolder)
         let withPassphrase = ["SPL_BACKUP_PASSPHRASE": Self.passphrase]
-        let refused = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys], timeout: 60, extraEnvironment: withPassphrase)
+        let refused = try await fresh.spl.run(["backup", "restore-keys", keys], timeout: 60, extraEnvironment: withPassphrase)
         #expect(refused.stderr == "Error: a private key already exists at \(keysFolder)/primary.key; refusing to replace the"
             + " instance identity (use --force to replace it: the old identity is lost unless it is backed up)\n")
         let wrongForced = try await fresh.spl.run(
-            ["backup", "--auto", "restore-keys", keys, "--force"], timeout: 60,
+            ["backup", "restore-keys", keys, "--force"], timeout: 60,
             extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "still not the passphrase"])
         #expect(wrongForced.status == 1, "\(wrongForced.stderr)")
         #expect(try await FileFingerprint.tree(keysFolder) == before)
 
         let started = try await fresh.start()
         try #require(started.status == 0, "\(started.stderr)")
-        let running = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys, "--force"], timeout: 60, extraEnvironment: withPassphrase)
+        let running = try await fresh.spl.run(["backup", "restore-keys", keys, "--force"], timeout: 60, extraEnvironment: withPassphrase)
         #expect(running.stderr == "Error: a spl daemon is running for \(fresh.home); stop it with 'spl stop' before restoring its keys\n")
         _ = try await fresh.stopDaemon()
         #expect(try await FileFingerprint.tree(keysFolder) == before)
 
-        let forced = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys, "--force", "-o", "json"], timeout: 60, extraEnvironment: withPassphrase)
+        let forced = try await fresh.spl.run(["backup", "restore-keys", keys, "--force", "-o", "json"], timeout: 60, extraEnvironment: withPassphrase)
         #expect(forced.status == 0, "\(forced.stderr)")
         let answer = try #require(try json(forced.stdout) as? [String: Any])
         #expect(answer["object"] as? String == "keys_restored" && answer["did"] as? String == did)

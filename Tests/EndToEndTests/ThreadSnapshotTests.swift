@@ -44,7 +44,8 @@ import Testing
     /// Every record id of every thread, from `spl thread list` and `spl thread records`.
     func allIDs(_ fixture: DaemonFixture) async throws -> Set<String> {
         let list = try await fixture.cli(["thread", "list", "-o", "json"])
-        let threads = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        let answer = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        let threads = answer?["data"] as? [[String: Any]] ?? []
         var ids: Set<String> = []
         for thread in threads.compactMap({ $0["id"] as? String }) {
             ids.formUnion(try await records(fixture, thread).compactMap { $0["id"] as? String })
@@ -204,8 +205,8 @@ import Testing
             let path = try await snapshot(source, ["--all"])
             let sourceIDs = try await allIDs(source)
             let list = try await source.cli(["thread", "list", "-o", "json"])
-            let threads = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? [])
-                .compactMap { $0["id"] as? String }
+            let answer = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+            let threads = (answer?["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             let lines = try lines(of: path)
             let manifest = try object(lines[0])
             #expect(manifest["threads"] as? [String] == threads.sorted())

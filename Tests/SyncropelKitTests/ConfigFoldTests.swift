@@ -56,6 +56,12 @@ import Testing
         ) {
             try RoutingRule(body: JSONObject(["name": "n"]))
         }
+        #expect(
+            throws: ConfigIgnoreReason.invalidRule(
+                kind: RoutingRule.kind, "body.expression does not parse: at byte 13: expected an operand, found the end")
+        ) {
+            try RoutingRule(body: JSONObject(["name": "n", "target": "did:example:t", "expression": "record.act =="]))
+        }
     }
 
     @Test func rulesListByDescendingPriorityThenName() throws {

@@ -208,6 +208,16 @@ import Testing
         ])
         #expect(LogFileReader.lastErrorLines(in: scratch.log, limit: 10).count == 3)
         #expect(LogFileReader.lastErrorLines(in: scratch.folder + "/missing.log", limit: 5) == [])
+
+        // From an offset: only what was written after it; past the end (a rotated log), all of it.
+        let earlier = try #require(FileManager.default.contents(atPath: scratch.log))
+        let firstLineEnd = try #require(earlier.firstIndex(of: UInt8(ascii: "\n")))
+        #expect(LogFileReader.lastErrorLines(in: scratch.log, from: UInt64(firstLineEnd + 1), limit: 10) == [
+            "2026-11-27T13:04:03.000Z ERROR store: file is not a database",
+            "2026-11-27T13:04:05.000Z ERROR startup: stopping",
+        ])
+        #expect(LogFileReader.lastErrorLines(in: scratch.log, from: UInt64(earlier.count), limit: 10) == [])
+        #expect(LogFileReader.lastErrorLines(in: scratch.log, from: UInt64(earlier.count + 1), limit: 10).count == 3)
     }
 
     @Test func followPrintsTheTailThenNewLinesAcrossARotation() async throws {

@@ -105,7 +105,7 @@ import Testing
         let outcome = try await setup.run()
         try await setup.close()
 
-        #expect(outcome == .unchanged(try #require(try BackupFileInfo.read(setup.path(0)))))
+        #expect(outcome == .unchanged(try #require(try BackupFileInfo.read(setup.path(0))), warning: nil))
         #expect(outcome.summary == "unchanged")
         #expect(outcome.warning == nil)
         #expect(try setup.state() == before)
@@ -165,6 +165,16 @@ import Testing
         #expect(try setup.generationRecords() == [5, 4, 10], "the 3-record generation dropped instead")
         #expect(try setup.fixture.bytes(setup.path(2)) == protected)
         #expect(try setup.listing() == ["hub.db.bak", "hub.db.bak.1", "hub.db.bak.2"])
+
+        // The next start with the store unchanged still says so: the larger generation is still there.
+        let before = try setup.state()
+        let reopened = try SQLiteRecordStore(path: setup.fixture.folder + "/smaller.db", options: StoreFixture.options)
+        let unchanged = await setup.backup.run(store: reopened, storeBytes: storeBytes)
+        try await reopened.close()
+        #expect(unchanged == .unchanged(try #require(try BackupFileInfo.read(setup.path(0))), warning: "WARNING: store has 5 records, backup hub.db.bak.2 has 10"))
+        #expect(try setup.state() == before)
+        #expect(setup.backup.shrinkWarning(storeRecords: 10) == nil)
+        #expect(setup.backup.shrinkWarning(storeRecords: 9) == "WARNING: store has 9 records, backup hub.db.bak.2 has 10")
     }
 
     @Test func aFullDiskFailsAndLeavesEveryGenerationAsItWas() async throws {

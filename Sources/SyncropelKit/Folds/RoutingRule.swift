@@ -1,7 +1,7 @@
 /// A `core.routing_rule.v1` from `th_engine_config`: where records that match go.
 ///
 /// Body fields: `name` and `target` (strings, required), `domain`, `act`,
-/// `expression` (optional strings; `act` one of the eight acts) and `priority`
+/// `expression` (optional strings; `act` one of the eight acts, `expression` CEL that parses) and `priority`
 /// (an integer, default 0). `spl config list-rules` lists rules by descending
 /// priority, then name.
 public struct RoutingRule: Sendable, Equatable {
@@ -54,9 +54,17 @@ public struct RoutingRule: Sendable, Equatable {
             }
             priority = integer
         }
+        let expression = try Self.optionalString(body, "expression")
+        if let expression {
+            do {
+                try CELSyntax.check(expression)
+            } catch {
+                throw .invalidRule(kind: Self.kind, "body.expression does not parse: \(error)")
+            }
+        }
         self.init(
             name: name, target: target, domain: try Self.optionalString(body, "domain"), act: act, priority: priority,
-            expression: try Self.optionalString(body, "expression"))
+            expression: expression)
     }
 
     /// The LEARN body that declares this rule on `th_engine_config`.

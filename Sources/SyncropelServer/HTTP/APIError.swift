@@ -36,6 +36,17 @@ public struct APIError: Error, Sendable, Equatable {
 
     static let payloadTooLarge = APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "the request body is larger than 8 MiB")
 
+    /// `POST /v1/admin/backup` without `to` on a daemon that serves an in-memory store.
+    static let inMemoryBackup = APIError(
+        .conflict, "IN_MEMORY_STORE",
+        "this daemon serves an in-memory store (spl serve --memory); its backup would pass for one of the store on disk in the instance folder, so name a file: spl backup now --to FILE",
+        field: "to")
+
+    /// `POST /v1/admin/backup/auto` on a daemon that serves an in-memory store, which takes none.
+    static let inMemoryTimedBackups = APIError(
+        .conflict, "IN_MEMORY_STORE",
+        "this daemon serves an in-memory store (spl serve --memory) and takes no timed backups; change them while no daemon or a daemon on the disk store runs")
+
     static let starting = APIError(.serviceUnavailable, "STARTING", "the instance is starting; retry in a moment")
 
     /// The answer for a record the protocol refused.

@@ -13,6 +13,9 @@ import SyncropelStore
 /// `BACKUP_EXISTS`). With `SPL_BACKUP_PASSPHRASE` in the daemon's environment a
 /// timestamped backup also gets `keys.<stamp>.sealed` beside it (SPEC 8.4).
 ///
+/// A daemon on an in-memory store (`spl serve --memory`) takes a backup only to `to`: in the
+/// instance folder it would pass for a backup of the home's store on disk (409 `IN_MEMORY_STORE`).
+///
 /// Answer 201: `{"object":"backup","path","bytes","records","highest_sequence","sealed_keys":<path|null>,"warning"?}`;
 /// `warning` says the copy was written but the keys could not be sealed.
 ///
@@ -28,6 +31,7 @@ struct BackupRoutes {
         router.post("/v1/admin/backup") { request, context in
             let instance = try gate.readyInstance()
             let destination = try await requestedDestination(request, context: context)
+            if destination == nil && instance.storeIsInMemory { throw APIError.inMemoryBackup }
             guard request.headers[.accept] == Self.progressMediaType else {
                 return JSONResponse.make(try await Self.take(instance, to: destination, progress: nil), status: .created)
             }

@@ -67,6 +67,7 @@ struct InstanceRoutes {
     /// choice outlives the daemon, then turns the running scheduler on or off.
     private func setAutoBackup(_ body: JSONRequestBody) async throws -> Response {
         let instance = try gate.readyInstance()
+        if instance.storeIsInMemory { throw APIError.inMemoryTimedBackups }
         let object = body.value.objectValue ?? JSONObject()
         if let unknown = object.members.first(where: { $0.key != "enabled" }) {
             throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is {\"enabled\": true|false}")
@@ -123,7 +124,8 @@ struct InstanceRoutes {
         })
     }
 
-    /// The effective configuration: config.toml as loaded, and what config records set.
+    /// The effective configuration: config.toml as loaded, with the `--host` and `--port` the
+    /// daemon listens on, and what config records set.
     private func config() async throws -> Response {
         let instance = try gate.readyInstance()
         let fold = try await instance.derived.engineConfig()

@@ -3,7 +3,7 @@ import NIOCore
 import SyncropelKit
 
 /// JSON answers, serialised with the protocol's own writer (key order kept, big integers exact).
-enum JSONResponse {
+package enum JSONResponse {
     static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         let text = value.serialized()
         var buffer = ByteBuffer()
@@ -18,13 +18,20 @@ enum JSONResponse {
 
     /// `{"object":"list","data":[…],"next_cursor":…}` (SPEC 7.1).
     static func list(_ items: [JSONValue], nextCursor: String? = nil, prevCursor: String? = nil, includePrev: Bool = false) -> Response {
+        make(listObject(items, nextCursor: nextCursor, prevCursor: prevCursor, includePrev: includePrev))
+    }
+
+    /// The list object itself, also what the CLI prints with `-o json` for a list it builds offline.
+    package static func listObject(
+        _ items: [JSONValue], nextCursor: String? = nil, prevCursor: String? = nil, includePrev: Bool = false
+    ) -> JSONValue {
         var members: [JSONObject.Member] = [
             .init(key: "object", value: "list"),
             .init(key: "data", value: .array(items)),
             .init(key: "next_cursor", value: nextCursor.map(JSONValue.string) ?? .null),
         ]
         if includePrev { members.append(.init(key: "prev_cursor", value: prevCursor.map(JSONValue.string) ?? .null)) }
-        return make(.object(JSONObject(members)))
+        return .object(JSONObject(members))
     }
 }
 

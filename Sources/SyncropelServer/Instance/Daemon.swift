@@ -59,6 +59,10 @@ public struct Daemon: Sendable {
         let host = options.host ?? config.server.host
         let port = options.port ?? config.server.port
         guard (1...65535).contains(port) else { throw .configuration("port \(port) is not a TCP port (1-65535)") }
+        // The configuration in effect: /v1/config and 'spl config show' say where the daemon
+        // listens, not what config.toml would have chosen. This config is never saved.
+        config.server.host = host
+        config.server.port = port
         let heartbeat: Duration
         do {
             heartbeat = try HeartbeatSetting.interval(config: config, environment: environment)

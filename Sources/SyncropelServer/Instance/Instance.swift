@@ -45,6 +45,10 @@ public final class Instance: Sendable {
     }
 
     public var instanceDID: String { identity.didKey.instanceDID }
+
+    /// `spl serve --memory`: nothing of this instance is on disk, so none of its copies belong
+    /// in the instance folder, which holds the backups of the store on disk.
+    public var storeIsInMemory: Bool { store.path == ":memory:" }
 }
 
 /// What the startup backup did, as `/health.backup` and `spl status` report it.

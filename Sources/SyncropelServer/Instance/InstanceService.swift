@@ -89,7 +89,7 @@ final class InstanceService: Service, Sendable {
         var stamp: [UInt8]?
         do {
             try await instance.store.close()
-            if instance.store.path != ":memory:" {
+            if !instance.storeIsInMemory {
                 stamp = try CleanShutdownStamp(storePath: instance.store.path).encoded
             }
         } catch {

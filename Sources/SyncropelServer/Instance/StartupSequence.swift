@@ -40,8 +40,12 @@ struct StartupSequence {
         try await fold(derived)
         try await writeBootstrapLearn(store)
         let passphrase = backupPassphrase()
+        // Timed copies of an in-memory store would land in the instance folder beside the disk
+        // store's backups and pass for them: a --memory daemon never takes them.
+        var backupSettings = config.backup
+        if options.memory { backupSettings.auto = false }
         let autoBackup = BackupScheduler(
-            settings: config.backup, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
+            settings: backupSettings, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
             passphrase: passphrase, logger: Logger(label: "backup"))
         let replication = Replication(
             replicas: config.replicas, store: store, did: identity.didKey, logger: Logger(label: "replica"))
@@ -113,9 +117,11 @@ struct StartupSequence {
                 metadata: ["path": "\(path)"])
             if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
             return StartupBackupReport(status: .written, path: path, writtenAt: Date(), records: result.recordCount, error: nil, warning: warning)
-        case .unchanged(let info):
+        case .unchanged(let info, let warning):
             logger.info("startup backup unchanged: \(info.recordCount) records in \(milliseconds(since: started)) ms", metadata: ["path": "\(path)"])
-            return StartupBackupReport(status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil)
+            if let warning { logger.warning("\(warning)", metadata: ["path": "\(path)"]) }
+            return StartupBackupReport(
+                status: .unchanged, path: path, writtenAt: info.modifiedAt, records: info.recordCount, error: nil, warning: warning)
         case .failed(_, let reason):
             logger.error("startup backup failed: \(reason)", metadata: ["path": "\(path)"])
             let previous = try? BackupFileInfo.read(path)

@@ -5,9 +5,14 @@ import SyncropelHome
 public enum LogFileReader {
     /// The last `limit` ERROR lines of the log at `path` as `<ts> ERROR <target>: <message>`;
     /// none when the file is missing or unreadable (the caller is already reporting a failure).
-    public static func lastErrorLines(in path: String, limit: Int) -> [String] {
+    ///
+    /// Only lines written from byte `offset` on count, so a failed start reports its own errors
+    /// and not those of earlier starts; a log shorter than `offset` was rotated meanwhile and is
+    /// read whole.
+    public static func lastErrorLines(in path: String, from offset: UInt64 = 0, limit: Int) -> [String] {
         guard limit > 0, let contents = FileManager.default.contents(atPath: path) else { return [] }
-        let errors = contents.split(separator: UInt8(ascii: "\n"))
+        let start = offset <= UInt64(contents.count) ? Int(offset) : 0
+        let errors = contents[(contents.startIndex + start)...].split(separator: UInt8(ascii: "\n"))
             .compactMap { LogEntry(line: $0) }
             .filter { $0.level == "ERROR" }
         return errors.suffix(limit).map(\.terminalLine)

@@ -32,6 +32,8 @@ public struct DaemonLauncher: Sendable {
         }
         let output = home.stderrLogFile
         let offset = fileSize(output)
+        // Where this start's log lines begin: a failure reports those, not an earlier start's.
+        let logOffset = fileSize(home.logFile)
         let pid: pid_t
         do {
             pid = try spawn(output: output)
@@ -43,7 +45,7 @@ public struct DaemonLauncher: Sendable {
         while true {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                return childExited(status: status, output: readOutput(output, from: offset))
+                return childExited(status: status, output: readOutput(output, from: offset), logOffset: logOffset)
             }
             if let info = try? RunInfo.read(from: home.runInfoFile), info.pid == pid, info.phase != phase {
                 phase = info.phase
@@ -78,7 +80,7 @@ public struct DaemonLauncher: Sendable {
         return pid
     }
 
-    private func childExited(status: Int32, output: String) -> Int32 {
+    private func childExited(status: Int32, output: String, logOffset: UInt64) -> Int32 {
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         let signal = status & 0x7f
         let code = signal == 0 ? (status >> 8) & 0xff : 128 + signal
@@ -90,7 +92,7 @@ public struct DaemonLauncher: Sendable {
                 ?? "it exited with code \(code) before it was ready; its output is in \(home.stderrLogFile)"
         var report = "Error: failed to start spl serve: \(reason)\n"
         // The daemon's own start-up errors; the HTTP server's shutdown chatter is left in the log.
-        for line in LogFileReader.lastErrorLines(in: home.logFile, limit: 20).filter({ $0.contains(" ERROR startup: ") }).suffix(3) {
+        for line in LogFileReader.lastErrorLines(in: home.logFile, from: logOffset, limit: 20).filter({ $0.contains(" ERROR startup: ") }).suffix(3) {
             report += "  \(line)\n"
         }
         FileHandle.standardError.write(Data(report.utf8))

@@ -12,11 +12,11 @@ enum BackupAutoAction: String, ExpressibleByArgument, CaseIterable {
     case restoreKeys = "restore-keys"
 }
 
-/// `spl backup --auto enable|disable|status|restore-keys FILE [--force]` (SPEC 8.2, 8.4).
+/// `spl backup --auto enable|disable|status` (SPEC 8.2); `--auto restore-keys FILE` is the old
+/// spelling of `spl backup restore-keys FILE` (SPEC 8.4).
 ///
 /// Enable and disable go through the running daemon, which saves `[backup] auto` and starts or
 /// stops its schedule at once; with no daemon they edit config.toml, read at the next start.
-/// `restore-keys` decrypts a sealed identity backup into keys/ of a home no daemon runs on.
 enum BackupAuto {
     static let path = "/v1/admin/backup/auto"
 
@@ -26,7 +26,10 @@ enum BackupAuto {
         case .enable: try await setEnabled(true, home: home, output: output)
         case .disable: try await setEnabled(false, home: home, output: output)
         case .status: try await status(home: home, output: output)
-        case .restoreKeys: try restoreKeys(file: file, force: force, home: home, output: output)
+        case .restoreKeys:
+            // The spelling before 'spl backup restore-keys', kept for scripts; hidden from help.
+            guard let file else { throw UsageError.missingSealedKeysFile }
+            try BackupRestoreKeysCommand.restore(file: file, force: force, home: home, output: output)
         }
     }
 
@@ -97,37 +100,6 @@ enum BackupAuto {
                 ? "keys sealed beside each backup (SPL_BACKUP_PASSPHRASE set)"
                 : "not sealed: start the daemon with SPL_BACKUP_PASSPHRASE (at least 12 characters) to back up the keys"),
         ]
-    }
-
-    /// Decrypts FILE into keys/; the passphrase comes from the environment, never from an argument
-    /// that `ps` would show.
-    private static func restoreKeys(file: String?, force: Bool, home: HomeLayout, output: OutputOptions) throws {
-        guard let file else {
-            throw OperatorError("spl backup --auto restore-keys needs the sealed keys FILE (keys.<stamp>.sealed)")
-        }
-        guard let passphrase = CommandEnvironment.variables["SPL_BACKUP_PASSPHRASE"], !passphrase.isEmpty else {
-            throw OperatorError(
-                "SPL_BACKUP_PASSPHRASE is not set; set it to the passphrase the daemon had when it wrote \(file)")
-        }
-        guard !HomeLock.isHeld(home) else {
-            throw OperatorError("a spl daemon is running for \(home.root); stop it with 'spl stop' before restoring its keys")
-        }
-        let source = URL(fileURLWithPath: file).standardizedFileURL.path
-        try SealedKeys.restore(from: source, passphrase: passphrase, into: home, force: force)
-        let identity = try KeyFiles.load(from: home)
-        if output.json {
-            print(JSONValue.object(JSONObject([
-                "object": "keys_restored", "path": .string(source), "keys": .string(home.keysDirectory),
-                "did": .string(identity.didKey.description), "instance_did": .string(identity.didKey.instanceDID),
-            ])).serialized())
-        } else {
-            print("Restored keys from \(source) into \(home.keysDirectory)")
-            print("Identity: \(identity.didKey)")
-            print("Instance: \(identity.didKey.instanceDID)")
-            if home.storeFileState == .missing {
-                print("Next: put the store back with 'spl backup restore <hub.db backup> --yes', then 'spl serve'")
-            }
-        }
     }
 
     /// What config.toml says when no daemon runs: nothing has run, nothing is scheduled.

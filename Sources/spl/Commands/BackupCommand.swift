@@ -20,6 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
             BackupRestoreCommand.self,
             BackupPruneCommand.self,
             BackupReplicaCommand.self,
+            BackupRestoreKeysCommand.self,
         ]
     )
 
@@ -28,7 +29,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(
         parsing: .upToNextOption,
         help: ArgumentHelp(
-            "Timed backups by the running daemon: enable, disable, status, or restore-keys FILE.",
+            "Timed backups by the running daemon: enable, disable or status.",
             valueName: "action"))
     var auto: [String] = []
 
@@ -39,7 +40,7 @@ struct BackupCommand: AsyncParsableCommand {
     func validate() throws {
         guard let action = auto.first else { return }
         guard BackupAutoAction(rawValue: action) != nil else {
-            let actions = BackupAutoAction.allCases.map(\.rawValue).joined(separator: ", ")
+            let actions = BackupAutoAction.allCases.filter { $0 != .restoreKeys }.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--auto takes one of \(actions), not \(action)")
         }
         guard auto.count <= 2 else {
@@ -56,7 +57,7 @@ struct BackupCommand: AsyncParsableCommand {
 /// `--force`, declared once for `backup` and `backup restore`: ArgumentParser gives a flag the
 /// parent command declares to the parent, so both read this shared group.
 struct BackupForceOption: ParsableArguments {
-    @Flag(help: "restore: restore a file that fails verification; --auto restore-keys: overwrite existing keys.")
+    @Flag(help: "restore: restore a file that fails verification; restore-keys: overwrite existing keys.")
     var force = false
 }
 

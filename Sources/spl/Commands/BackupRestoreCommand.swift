@@ -60,6 +60,8 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Said before the verification or the rebuild, which take minutes on a large store.
+        guard yes || to != nil || isatty(STDIN_FILENO) == 1 else { throw RestoreRefusal.noTerminal }
         if let fromReplica {
             try await restoreFromReplica(fromReplica)
             return
@@ -73,7 +75,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: backup) else {
             throw OperatorError("\(backup) does not exist; list the backups with 'spl backup list'")
         }
-        if case .failed(let reason) = BackupVerifyCommand.verify(backup, full: false, showProgress: true) {
+        if let reason = BackupVerifyCommand.verify(backup, full: false, showProgress: true).failure {
             guard force.force else {
                 throw OperatorError("\(backup) failed verification (\(reason)); pass --force to restore it anyway")
             }
@@ -120,12 +122,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         print("Start the instance with 'spl serve --daemon'.")
     }
 
-    /// Asks on the terminal unless `--yes`; without a terminal there is no one to ask.
+    /// Asks on the terminal unless `--yes` (`run` has already refused a restore without either).
     private func confirm(store: String, with backup: String) throws {
         guard !yes else { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw OperatorError("no terminal to confirm the restore on; pass --yes to restore without asking")
-        }
         print("Replace \(store) with \(backup)? [y/N] ", terminator: "")
         fflush(nil)
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
@@ -151,5 +150,17 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         guard let date = fractional.date(from: text) ?? whole.date(from: text) else { return nil }
         return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+/// Why a restore did not start.
+enum RestoreRefusal: Error, CustomStringConvertible {
+    /// Neither `--yes` nor a terminal to ask on.
+    case noTerminal
+
+    var description: String {
+        switch self {
+        case .noTerminal: "no terminal to confirm the restore on; pass --yes to restore without asking"
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncropelKit
 import SyncropelStore
 
 /// `spl backup verify FILE [--full]` (SPEC 8.2): read-only, creates no file.
@@ -11,7 +12,9 @@ struct BackupVerifyCommand: AsyncParsableCommand {
             Checks the SQLite header, runs PRAGMA quick_check (integrity_check with --full), reads \
             the schema version, recomputes every record's id from its canonical bytes and checks \
             every signature. Prints the counts and OK, or every bad record. Opens the file \
-            immutable: no lock, journal, -wal or -shm file is created. Exit 0 sound, 1 not.
+            immutable: no lock, journal, -wal or -shm file is created. Exit 0 sound, 1 not. With \
+            -o json: {"object":"backup_verification","path","sound","reason","page_check","schema_version",\
+            "records_checked","bad_records":[…],"signatures_checked","bad_signatures":[…]}.
             """
     )
 
@@ -21,36 +24,75 @@ struct BackupVerifyCommand: AsyncParsableCommand {
     @Flag(help: "Run integrity_check (also compares every index with its table) instead of quick_check.")
     var full = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() async throws {
-        let sound = Self.verify(file, full: full, showProgress: true).isSound
-        if !sound { throw ExitCode(1) }
+        let path = file.absolutePath
+        let outcome: Outcome
+        if output.json {
+            outcome = Self.check(path, full: full, progress: nil)
+            print(Self.json(outcome, path: path).serialized())
+        } else {
+            outcome = Self.verify(path, full: full, showProgress: true)
+        }
+        if outcome.failure != nil { throw ExitCode(1) }
     }
 
-    /// What a verification decided, for `restore` to act on.
+    /// What a verification found, for `restore` to act on.
     enum Outcome {
-        case sound(StoreVerificationReport)
-        case failed(reason: String)
+        /// The file opened as a store and was swept; it is sound when the report is clean.
+        case checked(StoreVerificationReport)
+        /// The file could not be checked at all (missing, not a database, wrong schema).
+        case unreadable(reason: String)
 
-        var isSound: Bool {
-            if case .sound = self { return true }
-            return false
+        /// Why the file is not sound; nil when it is.
+        var failure: String? {
+            switch self {
+            case .checked(let report):
+                report.isClean ? nil : "\(report.sweep.badRecords.count) bad records, \(report.sweep.badSignatures.count) bad signatures"
+            case .unreadable(let reason):
+                reason
+            }
         }
+    }
+
+    /// Runs the checks, printing nothing but the progress line.
+    static func check(_ path: String, full: Bool, progress: ProgressReport?) -> Outcome {
+        defer { progress?.finish() }
+        do {
+            return .checked(try StoreVerification.run(file: path, full: full) { step in
+                progress?.update(done: step.done, total: step.total)
+            })
+        } catch {
+            return .unreadable(reason: error.description)
+        }
+    }
+
+    /// The outcome as one JSON object.
+    static func json(_ outcome: Outcome, path: String) -> JSONValue {
+        var object = JSONObject([
+            "object": "backup_verification", "path": .string(path), "sound": .bool(outcome.failure == nil),
+            "reason": outcome.failure.map(JSONValue.string) ?? .null,
+        ])
+        if case .checked(let report) = outcome {
+            let sweep = report.sweep
+            object["page_check"] = .string(report.pageCheck.rawValue)
+            object["schema_version"] = .integer(JSONInteger(Int64(report.health.schemaVersion)))
+            object["records_checked"] = .integer(JSONInteger(sweep.recordsChecked))
+            object["bad_records"] = .array(sweep.badRecords.map { .string($0.description) })
+            object["signatures_checked"] = .integer(JSONInteger(sweep.signaturesChecked))
+            object["bad_signatures"] = .array(sweep.badSignatures.map { .string($0.description) })
+        }
+        return .object(object)
     }
 
     /// Verifies `path` and prints what was found, ending with `OK` or `FAILED: …`.
     static func verify(_ path: String, full: Bool, showProgress: Bool) -> Outcome {
         print("Verifying \(path)")
-        let progress = showProgress ? ProgressReport("verify", unit: .records, total: nil) : nil
-        let report: StoreVerificationReport
-        do {
-            report = try StoreVerification.run(file: path, full: full) { step in
-                progress?.update(done: step.done, total: step.total)
-            }
-            progress?.finish()
-        } catch {
-            progress?.finish()
-            print("FAILED: \(error.description)")
-            return .failed(reason: error.description)
+        let outcome = check(path, full: full, progress: showProgress ? ProgressReport("verify", unit: .records, total: nil) : nil)
+        guard case .checked(let report) = outcome else {
+            print("FAILED: \(outcome.failure ?? "")")
+            return outcome
         }
         let health = report.health
         let sweep = report.sweep
@@ -63,13 +105,12 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         for finding in sweep.badRecords + sweep.badSignatures {
             print("bad \(finding)")
         }
-        guard report.isClean else {
-            let reason = "\(sweep.badRecords.count) bad records, \(sweep.badSignatures.count) bad signatures"
+        if let reason = outcome.failure {
             print("FAILED: \(reason)")
-            return .failed(reason: reason)
+        } else {
+            print("OK")
         }
-        print("OK")
-        return .sound(report)
+        return outcome
     }
 
     /// Items per second, whole; 0 when nothing was counted.

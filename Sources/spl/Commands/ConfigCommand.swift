@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SyncropelKit
 
 /// `spl config …`: engine configuration, folded from LEARN records on th_engine_config (SPEC 9.3).
@@ -30,7 +31,7 @@ struct ConfigListRulesCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rules = try await DaemonClient.run { try await $0.getList("/v1/config/rules" + (all ? "?all=true" : "")).data }
+        let rules = try await DaemonClient.run { try await $0.getList("/v1/config/rules" + (all ? "?all=true" : "")) }
         output.printList(rules, empty: all ? "no rules" : "no routing rules") { rules in
             all
                 ? TextTable(
@@ -49,7 +50,11 @@ struct ConfigAddRuleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-rule",
         abstract: "Declare a routing rule (a core.routing_rule.v1 LEARN on th_engine_config).",
-        discussion: "Declaring a name again replaces the rule of that name; it also revives a removed one."
+        discussion: """
+            Declaring a name again replaces the rule of that name; it also revives a removed one. An \
+            empty name, target or domain, an unknown act, or an expression that is not CEL syntax is \
+            refused (exit 64) and nothing is written.
+            """
     )
 
     @Option(help: "The rule's name, unique among routing rules.")
@@ -73,16 +78,31 @@ struct ConfigAddRuleCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        let rule = try checkedRule()
+        try await ConfigLearn.write(body: rule.body, output: output, done: "✓ routing rule \(name) → \(target) (priority \(priority))")
+    }
+
+    /// The rule as typed, refused before anything is written when the config fold would ignore it.
+    func checkedRule() throws -> RoutingRule {
+        var named = [("--name", name), ("--target", target)]
+        if let domain { named.append(("--domain", domain)) }
+        for (option, value) in named where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw UsageError.emptyValue(option: option)
+        }
         var parsedAct: Act?
         if let act {
-            guard let known = Act(rawValue: act.uppercased()) else {
-                throw OperatorError("--act \(act) is not an act; use one of \(Act.allCases.map(\.rawValue).joined(separator: " "))")
-            }
+            guard let known = Act(rawValue: act.uppercased()) else { throw UsageError.notAnAct(act) }
             parsedAct = known
         }
-        let rule = RoutingRule(
+        if let expression {
+            do {
+                try CELSyntax.check(expression)
+            } catch {
+                throw UsageError.expressionNotParsed(expression, reason: error.description)
+            }
+        }
+        return RoutingRule(
             name: name, target: target, domain: domain, act: parsedAct, priority: priority, expression: expression)
-        try await ConfigLearn.write(body: rule.body, output: output, done: "✓ routing rule \(name) → \(target) (priority \(priority))")
     }
 }
 
@@ -90,7 +110,10 @@ struct ConfigRemoveRuleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-rule",
         abstract: "Remove a routing rule (a tombstone LEARN on th_engine_config).",
-        discussion: "The rule's earlier records stay in the log; the tombstone is the latest word on the name."
+        discussion: """
+            The rule's earlier records stay in the log; the tombstone is the latest word on the name. \
+            A name that is no routing rule now is refused and nothing is written.
+            """
     )
 
     @Option(help: "The name of the routing rule to remove.")
@@ -99,8 +122,24 @@ struct ConfigRemoveRuleCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        let rules = try await DaemonClient.run { try await $0.getList("/v1/config/rules").data }
+        guard rules.contains(where: { $0.value(atPath: "name")?.stringValue == name }) else {
+            throw ConfigRuleError.noSuchRule(name: name)
+        }
         try await ConfigLearn.write(
             body: RoutingRule.tombstoneBody(name: name), output: output, done: "✓ routing rule \(name) removed")
+    }
+}
+
+/// A config change that names a rule the engine does not have.
+enum ConfigRuleError: Error, CustomStringConvertible {
+    case noSuchRule(name: String)
+
+    var description: String {
+        switch self {
+        case .noSuchRule(let name):
+            return "there is no routing rule \(name); nothing was written ('spl config list-rules' lists the rules)"
+        }
     }
 }
 

@@ -15,7 +15,8 @@ struct DoctorCommand: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Print the report as JSON (the same as -o json).")
+    /// Kept for scripts written before `-o json`, which every command takes; hidden from help.
+    @Flag(help: .hidden)
     var json = false
 
     @OptionGroup var output: OutputOptions
@@ -49,7 +50,7 @@ struct DoctorCommand: AsyncParsableCommand {
             checks += StoreChecks.sweep(instance, backups: folder, progress: onStep)
             progress?.finish()
         }
-        checks.append(BackupChecks.startupBackup(instance, folder: folder))
+        checks.append(BackupChecks.startupBackup(instance, folder: folder, storeRecords: store.report?.recordCount))
         checks.append(BackupChecks.newestBackup(instance, folder: folder))
         if let scheduled = DaemonChecks.scheduledBackups(instance) { checks.append(scheduled) }
         checks += DaemonChecks.replicas(instance)

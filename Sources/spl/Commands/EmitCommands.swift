@@ -1,15 +1,17 @@
 import ArgumentParser
+import SyncropelHome
 import SyncropelKit
 
 /// `spl intend|do|know|learn "text"`: one coordination record, written through the daemon.
 ///
 /// The draft has no clock: over the socket the daemon assigns the thread's next clock and
-/// signs the record with the instance key (SPEC 2, custodial).
+/// signs the record with the instance key (SPEC 2, custodial). `spl intend` makes its thread
+/// the home's current thread, where `do`, `know` and `learn` write without `--thread`.
 struct EmitOptions: ParsableArguments {
     @Argument(help: "The text of the record (body.text; body.goal for intend).")
     var text: String
 
-    @Option(help: "The thread to write on (th_ + 64 hex is minted for intend when omitted).")
+    @Option(help: "The thread to write on (default: the current thread, the one this home's last 'spl intend' wrote on; intend mints th_ + 64 hex).")
     var thread: String?
 
     @Option(help: "The actor DID (default: SPL_ACTOR, else [identity] actor of config.toml).")
@@ -18,10 +20,14 @@ struct EmitOptions: ParsableArguments {
     @Option(help: "A JSON object to start the body from; the text and --fulfills/--cancels are set on it.")
     var body: String?
 
-    @Option(help: "The id of the INTEND this record fulfils (body.fulfills).")
-    var fulfills: String?
+    @Option(
+        defaultAsFlag: IntendReference.opening, parsing: .next,
+        help: ArgumentHelp(
+            "The id of the INTEND on this thread that this record fulfils (body.fulfills); alone, the thread's opening INTEND.",
+            valueName: "intend-id"))
+    var fulfills: IntendReference? = nil
 
-    @Option(help: "The id of the INTEND this record cancels (body.cancels).")
+    @Option(help: "The id of the INTEND on this thread that this record cancels (body.cancels).")
     var cancels: String?
 
     @Option(name: .customLong("parent"), help: "A parent record id; repeat for several.")
@@ -32,25 +38,40 @@ struct EmitOptions: ParsableArguments {
 
     @OptionGroup var output: OutputOptions
 
-    /// The envelope to POST, without clock; `thread` is the thread it goes to.
-    func draft(act: Act, thread: String) throws -> JSONValue {
-        guard let dataType = DataType(rawValue: dataType) else {
-            throw OperatorError(
-                "--data-type \(dataType) is not a data type; use one of \(DataType.allCases.map(\.rawValue).joined(separator: " "))")
+    /// Where the record goes: `--thread`, else the current thread; `isCurrent` when it was not named.
+    struct Destination {
+        let thread: String
+        let isCurrent: Bool
+    }
+
+    /// The command line's own checks, before the home or the daemon is asked anything.
+    func checkArguments() throws {
+        guard DataType(rawValue: dataType) != nil else { throw UsageError.notADataType(dataType) }
+        let named = parents + [cancels].compactMap { $0 } + [fulfills].compactMap { $0?.recordID }
+        for id in named where RecordID(hex: id) == nil {
+            throw UsageError.notARecordID(id)
         }
-        for id in parents + [fulfills, cancels].compactMap({ $0 }) where RecordID(hex: id) == nil {
-            throw OperatorError("\(id) is not a record id: expected 64 lowercase hex characters")
-        }
+        _ = try startingBody()
+    }
+
+    /// `--thread`, else the thread of this home's last `spl intend`.
+    func destination(for act: Act, home: HomeLayout) throws -> Destination {
+        if let thread { return Destination(thread: thread, isCurrent: false) }
+        guard let current = try CurrentThread.read(home) else { throw UsageError.noThread(act: act) }
+        return Destination(thread: current, isCurrent: true)
+    }
+
+    /// The envelope to POST, without clock; `fulfills` and `cancels` are resolved ids.
+    func draft(act: Act, thread: String, fulfills: String?, home: HomeLayout) throws -> JSONValue {
         var object = try startingBody()
         object[act == .intend ? "goal" : "text"] = .string(text)
         if let fulfills { object["fulfills"] = .string(fulfills) }
         if let cancels { object["cancels"] = .string(cancels) }
-        let home = try CommandEnvironment.home()
         return .object(JSONObject([
             "act": .string(act.rawValue),
             "actor": .string(try CommandEnvironment.actor(override: actor, home: home)),
             "body": .object(object),
-            "data_type": .string(dataType.rawValue),
+            "data_type": .string(dataType),
             "parents": .array(parents.map { .string($0) }),
             "thread": .string(thread),
         ]))
@@ -62,33 +83,63 @@ struct EmitOptions: ParsableArguments {
         do {
             parsed = try JSONParser.parse(Array(body.utf8))
         } catch {
-            throw OperatorError("--body is not JSON: \(error)")
+            throw UsageError.bodyNotJSON(reason: "\(error)")
         }
-        guard case .object(let object) = parsed else {
-            throw OperatorError("--body must be a JSON object, like '{\"kind\":\"x.y.z\"}'")
-        }
+        guard case .object(let object) = parsed else { throw UsageError.bodyNotAnObject }
         return object
     }
 
-    /// Writes the record and prints `✓ <ACT> <id> on <thread> (clock N)`, or the stored record with -o json.
-    func emit(_ act: Act, thread: String) async throws {
-        let envelope = try draft(act: act, thread: thread)
-        let stored = try await DaemonClient.run { try await $0.post("/v1/records", body: envelope) }
+    /// Writes the record and prints `✓ <ACT> <id> on <thread> (clock N…)`, or the stored record with -o json.
+    ///
+    /// `--fulfills` and `--cancels` must name an INTEND of the same thread, checked with the
+    /// daemon first: a record that points at nothing would close nothing, silently.
+    @discardableResult
+    func emit(_ act: Act, to destination: Destination, home: HomeLayout) async throws -> JSONValue {
+        let stored = try await DaemonClient.run { client in
+            var fulfilled: String?
+            if let fulfills { fulfilled = try await client.intend(fulfills, option: "--fulfills", on: destination.thread) }
+            if let cancels { _ = try await client.intend(.record(cancels), option: "--cancels", on: destination.thread) }
+            let envelope = try draft(act: act, thread: destination.thread, fulfills: fulfilled, home: home)
+            return try await client.post("/v1/records", body: envelope)
+        }
         if output.json {
             print(stored.serialized())
         } else {
             let id = stored.value(atPath: "id").displayText
             let clock = stored.value(atPath: "clock").displayText
-            print("✓ \(act.rawValue) \(id) on \(thread) (clock \(clock))")
+            let current = act == .intend ? "; now the current thread" : destination.isCurrent ? "; the current thread" : ""
+            print("✓ \(act.rawValue) \(id) on \(destination.thread) (clock \(clock)\(current))")
         }
+        return stored
     }
 
-    /// The `--thread` the act needs.
-    func requiredThread(for act: Act) throws -> String {
-        guard let thread else {
-            throw OperatorError("spl \(act.rawValue.lowercased()) needs --thread; a thread is opened with 'spl intend'")
+    /// The whole of `do`, `know` and `learn`: checks, destination, record.
+    func emitOnThread(_ act: Act) async throws {
+        try checkArguments()
+        let home = try CommandEnvironment.home()
+        try await emit(act, to: try destination(for: act, home: home), home: home)
+    }
+}
+
+/// What `--fulfills` names: an INTEND by id, or (the option alone) the thread's opening INTEND.
+enum IntendReference: ExpressibleByArgument, CustomStringConvertible {
+    case opening
+    case record(String)
+
+    init?(argument: String) {
+        self = .record(argument)
+    }
+
+    var recordID: String? {
+        if case .record(let id) = self { return id }
+        return nil
+    }
+
+    var description: String {
+        switch self {
+        case .opening: return "the opening INTEND"
+        case .record(let id): return id
         }
-        return thread
     }
 }
 
@@ -98,14 +149,20 @@ struct IntendCommand: AsyncParsableCommand {
         abstract: "Open a thread (or state a goal on one) with an INTEND record.",
         discussion: """
             The text becomes body.goal. Without --thread a new thread id (th_ + 64 hex) is minted \
-            and printed. The daemon assigns the clock and signs the record.
+            and printed. The daemon assigns the clock and signs the record. The thread becomes this \
+            home's current thread (kept in <home>/current-thread, shown by 'spl status'): 'spl do', \
+            'spl know' and 'spl learn' write there when they are given no --thread.
             """
     )
 
     @OptionGroup var emit: EmitOptions
 
     func run() async throws {
-        try await emit.emit(.intend, thread: emit.thread ?? Self.mintThread())
+        try emit.checkArguments()
+        let home = try CommandEnvironment.home()
+        let thread = emit.thread ?? Self.mintThread()
+        try await emit.emit(.intend, to: EmitOptions.Destination(thread: thread, isCurrent: false), home: home)
+        try CurrentThread.write(thread, home: home)
     }
 
     /// `th_` + 64 random hex characters, the form SPEC 3.1 gives minted thread ids.
@@ -119,13 +176,17 @@ struct DoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "do",
         abstract: "Record work done on a thread with a DO record.",
-        discussion: "The text becomes body.text. --fulfills <INTEND id> closes the INTEND it names."
+        discussion: """
+            The text becomes body.text. Without --thread it goes on the current thread (the last \
+            'spl intend'). --fulfills <INTEND id> closes the INTEND it names; --fulfills alone closes \
+            the thread's opening INTEND.
+            """
     )
 
     @OptionGroup var emit: EmitOptions
 
     func run() async throws {
-        try await emit.emit(.do, thread: try emit.requiredThread(for: .do))
+        try await emit.emitOnThread(.do)
     }
 }
 
@@ -134,15 +195,16 @@ struct KnowCommand: AsyncParsableCommand {
         commandName: "know",
         abstract: "State a fact on a thread with a KNOW record.",
         discussion: """
-            The text becomes body.text. --fulfills <INTEND id> closes the INTEND it names; a body \
-            with "verdict": "accept" or "reject" about a "subject" DID is trust evidence.
+            The text becomes body.text. Without --thread it goes on the current thread (the last \
+            'spl intend'). --fulfills <INTEND id> closes the INTEND it names; --fulfills alone closes \
+            the thread's opening INTEND. A body with "verdict": "accept" or "reject" about a "subject" DID is trust evidence.
             """
     )
 
     @OptionGroup var emit: EmitOptions
 
     func run() async throws {
-        try await emit.emit(.know, thread: try emit.requiredThread(for: .know))
+        try await emit.emitOnThread(.know)
     }
 }
 
@@ -150,12 +212,15 @@ struct LearnCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learn",
         abstract: "Record something learnt on a thread with a LEARN record.",
-        discussion: "The text becomes body.text. For engine configuration use 'spl config add-rule'."
+        discussion: """
+            The text becomes body.text. Without --thread it goes on the current thread (the last \
+            'spl intend'). For engine configuration use 'spl config add-rule'.
+            """
     )
 
     @OptionGroup var emit: EmitOptions
 
     func run() async throws {
-        try await emit.emit(.learn, thread: try emit.requiredThread(for: .learn))
+        try await emit.emitOnThread(.learn)
     }
 }

@@ -93,9 +93,7 @@ struct RecordShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        guard RecordID(hex: id) != nil else {
-            throw OperatorError("\(id) is not a record id: expected 64 lowercase hex characters")
-        }
+        guard RecordID(hex: id) != nil else { throw UsageError.notARecordID(id) }
         let record: JSONValue
         do {
             record = try await DaemonClient.run { try await $0.get("/v1/records/\(id)") }

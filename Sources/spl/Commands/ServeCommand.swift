@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncropelHome
+import SyncropelKit
 import SyncropelServer
 
 /// `spl serve`: runs the instance daemon, or controls the one that runs for this home (SPEC 5.1).
@@ -105,10 +106,15 @@ struct StartCommand: AsyncParsableCommand {
 /// `spl stop` = `spl serve --stop`.
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Stop the daemon of this home (same as 'spl serve --stop').")
+        commandName: "stop", abstract: "Stop the daemon of this home (same as 'spl serve --stop').",
+        discussion: """
+            With -o json: {"object":"stop","outcome":"not_running"|"stopped"|"killed","pid":N|null}.
+            """)
+
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await DaemonCommands.stop(try CommandEnvironment.home())
+        try await DaemonCommands.stop(try CommandEnvironment.home(), json: output.json)
     }
 }
 
@@ -132,13 +138,27 @@ enum DaemonCommands {
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func stop(_ home: HomeLayout) async throws {
-        let line =
-            switch try await DaemonStopper(home: home).stop() {
-            case .notRunning: "not running"
-            case .stopped(let pid): "stopped spl serve (pid \(pid))"
-            case .killed(let pid): "spl serve (pid \(pid)) ignored SIGTERM for 15 s and was killed; its next start runs quick_check"
-            }
+    static func stop(_ home: HomeLayout, json: Bool = false) async throws {
+        let outcome = try await DaemonStopper(home: home).stop()
+        let line: String
+        if json {
+            let (name, pid): (String, Int32?) =
+                switch outcome {
+                case .notRunning: ("not_running", nil)
+                case .stopped(let pid): ("stopped", pid)
+                case .killed(let pid): ("killed", pid)
+                }
+            line = JSONValue.object(JSONObject([
+                "object": "stop", "outcome": .string(name), "pid": pid.map { .integer(JSONInteger(Int64($0))) } ?? .null,
+            ])).serialized()
+        } else {
+            line =
+                switch outcome {
+                case .notRunning: "not running"
+                case .stopped(let pid): "stopped spl serve (pid \(pid))"
+                case .killed(let pid): "spl serve (pid \(pid)) ignored SIGTERM for 15 s and was killed; its next start runs quick_check"
+                }
+        }
         // Unbuffered, like the banner a restart prints next, so the two stay in order in a pipe.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

@@ -11,7 +11,10 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             Asks the daemon for GET /health over run/spl.sock. Exit status: 0 running, \
             3 not running, 4 starting (the line names the phase: checking, backup 42%, folding). \
-            With -o json the health object is printed as the daemon sent it.
+            A backup warning the daemon reports (a backup holds more records than the store) is \
+            printed under the Backup line. Thread is the current thread, where 'spl do|know|learn' \
+            write without --thread. With -o json the health object is printed as the daemon sent it, \
+            with current_thread added when there is one.
             """
     )
 
@@ -26,32 +29,52 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let home = try CommandEnvironment.home()
+        let thread = Self.currentThreadText(home)
         switch try await Self.report(home: home) {
         case .running(let health):
             if output.json {
-                print(health.serialized())
+                print(Self.adding(thread, to: health).serialized())
             } else {
                 Self.lines(health: health, now: Date()).forEach { print($0) }
+                if let thread { print("Thread:  \(thread)") }
             }
         case let .starting(phase, version):
             if output.json {
-                print(JSONValue.object(JSONObject(["status": "starting", "phase": .string(phase), "home": .string(home.root)])).serialized())
+                print(Self.adding(thread, to: ["status": "starting", "phase": .string(phase), "home": .string(home.root)]).serialized())
             } else {
                 print("Syncropel kernel \(version)")
                 print("Status:  starting (\(phase))")
                 print("Home:    \(home.root)")
+                if let thread { print("Thread:  \(thread)") }
             }
             throw ExitCode(4)
         case .notRunning:
             if output.json {
-                print(JSONValue.object(JSONObject(["status": "not running", "home": .string(home.root)])).serialized())
+                print(Self.adding(thread, to: ["status": "not running", "home": .string(home.root)]).serialized())
             } else {
                 print("Syncropel kernel \(BuildInfo.semver)")
                 print("Status:  not running")
                 print("Home:    \(home.root)")
+                if let thread { print("Thread:  \(thread)") }
             }
             throw ExitCode(3)
         }
+    }
+
+    /// The current thread, or why it cannot be read; nil when this home has none (status
+    /// reports a broken file instead of failing on it).
+    static func currentThreadText(_ home: HomeLayout) -> String? {
+        do {
+            return try CurrentThread.read(home)
+        } catch {
+            return "unreadable: \(error)"
+        }
+    }
+
+    /// `object` with `current_thread` appended when there is one.
+    static func adding(_ thread: String?, to object: JSONValue) -> JSONValue {
+        guard let thread, case .object(let members) = object else { return object }
+        return .object(JSONObject(members.members + [.init(key: "current_thread", value: .string(thread))]))
     }
 
     /// Asks the socket; when it has no answer, the daemon is still starting if it holds the home
@@ -100,7 +123,9 @@ struct StatusCommand: AsyncParsableCommand {
             "Backup:  \(backupLine(health.value(atPath: "backup"), now: now))",
         ]
         let replicas = health.value(atPath: "replication")?.arrayValue ?? []
-        return lines + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
+        // Own lines, word for word as the start-up banner prints them.
+        let warnings = health.value(atPath: "backup.warning")?.stringValue?.split(separator: "\n").map(String.init) ?? []
+        return lines + warnings + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
             + replicas.map(replicaLine)
     }
 

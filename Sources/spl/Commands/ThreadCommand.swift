@@ -30,7 +30,7 @@ struct ThreadListCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let threads = try await DaemonClient.run { try await $0.getList("/v1/threads").data }
+        let threads = try await DaemonClient.run { try await $0.getList("/v1/threads") }
         output.printList(threads, empty: "no threads yet") { threads in
             TextTable(
                 header: ["ID", "RECORDS", "LAST ACTIVITY", "STATUS"],

@@ -17,7 +17,7 @@ struct TrustCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rows = try await DaemonClient.run { try await $0.getList("/v1/trust").data }
+        let rows = try await DaemonClient.run { try await $0.getList("/v1/trust") }
         output.printList(rows, empty: "no trust evidence yet") { rows in
             TextTable(
                 header: ["ACTOR", "DOMAIN", "SUCCESS", "TOTAL", "TRUST"],

@@ -1,11 +1,22 @@
 import ArgumentParser
+import SyncropelKit
 
 /// `spl version`: `spl <semver> (<git sha>)`.
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version of spl.")
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print the version of spl.",
+        discussion: #"With -o json: {"object":"version","version","commit"}."#)
+
+    @OptionGroup var output: OutputOptions
 
     func run() {
-        print(BuildInfo.versionLine)
+        if output.json {
+            print(JSONValue.object(JSONObject([
+                "object": "version", "version": .string(BuildInfo.semver), "commit": .string(gitCommit),
+            ])).serialized())
+        } else {
+            print(BuildInfo.versionLine)
+        }
     }
 }
 

@@ -9,7 +9,10 @@ enum BackupChecks {
     static let maximumAge: TimeInterval = 48 * 3600
 
     /// `hub.db.bak` in the instance folder, and the running daemon's `backup.error` for it.
-    static func startupBackup(_ instance: DoctorInstance, folder: BackupFolder?) -> DoctorCheck {
+    ///
+    /// A generation holding more records than the store (`storeRecords`) warns, as the daemon's
+    /// start does: records were lost since that backup, and restoring it is the fix.
+    static func startupBackup(_ instance: DoctorInstance, folder: BackupFolder?, storeRecords: Int64?) -> DoctorCheck {
         let name = "startup backup"
         if let error = instance.health?.value(atPath: "backup.error")?.stringValue {
             return .fail(name, "the startup backup failed: \(error)", fix: "spl restart")
@@ -26,6 +29,11 @@ enum BackupChecks {
             return .fail(name, error.description, fix: instance.startOrRestart)
         }
         guard let info else { return .warn(name, "no startup backup at \(path)", fix: instance.startOrRestart) }
+        if let storeRecords, let larger = StartupBackup(folder: folder.path).largerGeneration(storeRecords: storeRecords) {
+            return .warn(
+                name, "store has \(DoctorCheck.counted(storeRecords, "record")), backup \(larger.path) has \(larger.recordCount)",
+                fix: instance.withDaemonStopped("spl backup restore " + ShellWord.quoted(larger.path)))
+        }
         let records = DoctorCheck.counted(info.recordCount, "record")
         return .pass(name, "\(path) (\(age(of: info.modifiedAt, now: instance.now)) ago, \(records))")
     }

@@ -21,7 +21,7 @@ enum FileModeChecks {
             guard case .present = home.storeFileState else {
                 return .warn(name, "no instance in \(home.root) yet", fix: "spl start")
             }
-            let fix = folder?.newestSealedKeys.map { "spl backup --auto restore-keys " + ShellWord.quoted($0.path) }
+            let fix = folder?.newestSealedKeys.map { "spl backup restore-keys " + ShellWord.quoted($0.path) }
             return .fail(name, "no private key at \(home.privateKeyFile)", fix: fix ?? "spl init")
         }
         return row(name, tree(home.keysDirectory), failing: true, passDetail: "\(home.keysDirectory) and its files: owner only")
