@@ -39,7 +39,13 @@ extension HomeConfig {
                 host: try server.string("host", expected: "a host name or address") { $0.isEmpty ? nil : $0 }
                     ?? defaults.server.host,
                 port: try server.int("port", in: 1...65535) ?? defaults.server.port,
-                sseHeartbeatSecs: try server.int("sse_heartbeat_secs", in: 1...86_400) ?? defaults.server.sseHeartbeatSecs
+                sseHeartbeatSecs: try server.int("sse_heartbeat_secs", in: 1...86_400) ?? defaults.server.sseHeartbeatSecs,
+                allowedOrigins: try server.strings("allowed_origins", expected: "a list of origins such as [\"https://app.example\"]") {
+                    $0.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-\[\]:]+/) == nil ? nil : $0
+                } ?? defaults.server.allowedOrigins,
+                maxConnections: try server.int("max_connections", in: 8...1_000_000) ?? defaults.server.maxConnections,
+                idleTimeoutSecs: try server.int("idle_timeout_secs", in: 1...3600) ?? defaults.server.idleTimeoutSecs,
+                maxWatchers: try server.int("max_watchers", in: 1...1_000_000) ?? defaults.server.maxWatchers
             ),
             store: Store(
                 url: try store.string("url", expected: "a store URL such as sqlite:///path/hub.db") {
@@ -74,7 +80,15 @@ extension HomeConfig {
             document = TOMLTable()
         }
         HomeConfig.set("identity", in: document, ["actor": identity.actor, "did": identity.did])
-        HomeConfig.set("server", in: document, ["host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs])
+        HomeConfig.set(
+            "server", in: document,
+            [
+                "host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs,
+                "allowed_origins": server.allowedOrigins.isEmpty ? nil : server.allowedOrigins,
+                "max_connections": server.maxConnections, "idle_timeout_secs": server.idleTimeoutSecs,
+                "max_watchers": server.maxWatchers,
+            ]
+        )
         HomeConfig.set("store", in: document, ["url": store.url, "durability": store.durability.rawValue])
         HomeConfig.set(
             "backup", in: document,
@@ -159,6 +173,18 @@ struct ConfigSection {
     func string<Value>(_ key: String, expected: String, as convert: (String) -> Value?) throws(ConfigError) -> Value? {
         guard let value = table?[key] else { return nil }
         guard let text = value.string, let converted = convert(text) else { throw invalid(key, expected) }
+        return converted
+    }
+
+    /// The array of strings at `key`, each converted by `convert` (nil refuses the whole value).
+    func strings<Value>(_ key: String, expected: String, as convert: (String) -> Value?) throws(ConfigError) -> [Value]? {
+        guard let value = table?[key] else { return nil }
+        guard let array = value.array else { throw invalid(key, expected) }
+        var converted: [Value] = []
+        for element in array {
+            guard let text = element.string, let item = convert(text) else { throw invalid(key, expected) }
+            converted.append(item)
+        }
         return converted
     }
 

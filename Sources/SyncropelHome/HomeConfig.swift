@@ -27,11 +27,26 @@ public struct HomeConfig: Sendable, Equatable {
         public var port: Int
         /// Seconds between heartbeats on a thread watch (SSE); `SPL_SSE_HEARTBEAT_SECS` overrides it.
         public var sseHeartbeatSecs: Int
+        /// Web origins (`https://app.example`) whose pages may write over TCP; none by default.
+        public var allowedOrigins: [String]
+        /// TCP connections open at once; one more is closed as soon as it is accepted.
+        public var maxConnections: Int
+        /// Seconds a TCP connection may wait between requests, or for a whole request head.
+        public var idleTimeoutSecs: Int
+        /// Thread watches (SSE) open at once, on both listeners.
+        public var maxWatchers: Int
 
-        public init(host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15, allowedOrigins: [String] = [],
+            maxConnections: Int = 1024, idleTimeoutSecs: Int = 30, maxWatchers: Int = 1000
+        ) {
             self.host = host
             self.port = port
             self.sseHeartbeatSecs = sseHeartbeatSecs
+            self.allowedOrigins = allowedOrigins
+            self.maxConnections = maxConnections
+            self.idleTimeoutSecs = idleTimeoutSecs
+            self.maxWatchers = maxWatchers
         }
     }
 

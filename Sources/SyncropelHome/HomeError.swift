@@ -21,6 +21,8 @@ public enum HomeError: Error, Sendable, Equatable, CustomStringConvertible {
     case locked(home: String, pid: Int32?)
     /// run/spl.json or run/spl.pid could not be decoded.
     case malformedRunFile(path: String, reason: String)
+    /// A folder of the home is a symbolic link, which spl does not follow.
+    case symbolicLink(path: String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,9 @@ public enum HomeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "another spl serve owns \(home) (its pid is not recorded); stop it with 'spl serve --stop'"
         case let .malformedRunFile(path, reason):
             return "run file \(path) is not valid (\(reason)); if no spl serve is running for this home, remove it"
+        case let .symbolicLink(path):
+            return "\(path) is a symbolic link, which spl does not follow inside the home;"
+                + " replace it with a folder: rm \(path) && mkdir -m 700 \(path)"
         }
     }
 
@@ -50,6 +55,7 @@ public enum HomeError: Error, Sendable, Equatable, CustomStringConvertible {
         case EACCES, EPERM: return "check the owner and mode of the file and its folder"
         case EROFS: return "the file system is read-only; choose a writable location"
         case ENOTDIR, EEXIST: return "a file is in the way of a folder; move it aside"
+        case ELOOP: return "it is a symbolic link, which spl does not follow there; replace it with a regular file"
         default: return "check the path and retry"
         }
     }

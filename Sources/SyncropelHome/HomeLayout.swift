@@ -63,6 +63,31 @@ public struct HomeLayout: Sendable, Equatable {
         }
     }
 
+    /// Puts the home's folders back to 0700 and its store and config files back to 0600,
+    /// returning one line per change (`mode of /h/run was 0755, set to 0700`) for the log.
+    ///
+    /// Another user who can enter run/ can write to the socket, and the socket writes what
+    /// the instance key signs, so modes are enforced at every start rather than reported. A
+    /// folder that is a symbolic link is refused: spl would write the socket, the logs or
+    /// the keys wherever the link points.
+    public func enforcePrivateModes() throws(HomeError) -> [String] {
+        var repairs: [String] = []
+        for folder in [keysDirectory, secretsDirectory, runDirectory, logsDirectory] {
+            try refuseLink(folder)
+            if let repair = try PrivateFiles.enforceMode(folder, FileMode.privateDirectory) { repairs.append(repair) }
+        }
+        for file in [storeFile, storeFile + "-wal", storeFile + "-shm", configFile] {
+            if let repair = try PrivateFiles.enforceMode(file, FileMode.privateFile) { repairs.append(repair) }
+        }
+        return repairs
+    }
+
+    private func refuseLink(_ path: String) throws(HomeError) {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return }
+        throw .symbolicLink(path: path)
+    }
+
     /// True when the home has a private key: it was initialised and has an identity.
     public var hasIdentity: Bool {
         access(privateKeyFile, F_OK) == 0

@@ -63,6 +63,16 @@ public enum PrivateFiles {
         syncFolder(of: path)
     }
 
+    /// Sets `path` to `mode` when it has another; a line saying what changed, or nil when
+    /// nothing did or there is nothing at `path`. A link is not followed (its target is not ours).
+    static func enforceMode(_ path: String, _ mode: mode_t) throws(HomeError) -> String? {
+        guard let current = FileMode.of(path), current != mode else { return nil }
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { return nil }
+        guard chmod(path, mode) == 0 else { throw .fileSystem(action: "set the mode of", path: path, errno: errno) }
+        return "mode of \(path) was \(FileMode.octal(current)), set to \(FileMode.octal(mode))"
+    }
+
     /// Removes the file at `path`; a file that is already gone is not an error.
     public static func remove(_ path: String) throws(HomeError) {
         guard unlink(path) == 0 || errno == ENOENT else {

@@ -199,7 +199,13 @@ struct SweptRow: Sendable {
         if (sig == nil) != (signer == nil) {
             return .bad(.badSignature("only one of sig and signer is stored"))
         }
-        return signature == nil ? .sound : .signed(record)
+        if signature != nil { return .signed(record) }
+        // The daemon signs everything it writes on a reserved thread, and imports take only
+        // records it signed: an unsigned one there had its signature stripped.
+        guard !RecordRules.reservedThreads.contains(record.thread) else {
+            return .bad(.badSignature("no signature on reserved thread \(record.thread), where the instance signs every record"))
+        }
+        return .sound
     }
 
     /// A lookup column that disagrees with the canonical bytes. One call per column, not a loop over

@@ -10,6 +10,7 @@ enum ReadOnlyStoreFile {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "syncropel.readonly"
+        configuration.prepareDatabase { db in try StoreSchema.distrustSchema(db) }
         // A store nobody has open, with no WAL content, is wholly in the main file:
         // `immutable=1` reads it without locks and without creating -wal/-shm beside
         // it. A non-empty WAL (a store that was not closed cleanly) must be read too,

@@ -110,6 +110,7 @@ public final class SQLiteRecordStore: RecordStore {
         configuration.busyMode = .timeout(options.busyTimeout)
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
+            try StoreSchema.distrustSchema(db)
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Savepoint journals stay in memory rather than in temporary files.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")

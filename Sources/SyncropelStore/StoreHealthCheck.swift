@@ -5,7 +5,8 @@ import GRDB
 ///
 /// In order: the file exists and is not empty; its header reads `SQLite format 3`;
 /// SQLite opens it read-only; optionally `PRAGMA quick_check` (or `integrity_check`) finds nothing; its
-/// schema is one this code knows; the `records` table can be read. The file is
+/// schema is one this code knows, with exactly the tables, indexes, views and triggers the
+/// store creates; the `records` table can be read. The file is
 /// never modified and no file is created beside it.
 ///
 /// ```swift
@@ -101,6 +102,10 @@ public struct StoreHealthCheck: Sendable {
         }
         guard try db.tableExists("records") else {
             throw StoreHealthError.notAStore(path: path, reason: "it has no records table")
+        }
+        let unexpected = try StoreSchema.unexpectedObjects(db, version: version)
+        guard unexpected.isEmpty else {
+            throw StoreHealthError.unexpectedSchema(path: path, objects: unexpected)
         }
         // The newest row walks the table's own b-tree from its root page; the
         // count may be answered from an index alone.

@@ -15,13 +15,15 @@ public enum StoreHealthError: Error, Sendable, Equatable, CustomStringConvertibl
     /// A sound SQLite file that is not a record store.
     case notAStore(path: String, reason: String)
     case newerSchema(path: String, found: Int, supported: Int)
+    /// Tables, indexes, views or triggers that the store never creates (a crafted file).
+    case unexpectedSchema(path: String, objects: [String])
     /// SQLite could not read the file for another reason (I/O error, permissions).
     case unreadable(path: String, sqliteMessage: String)
 
     public var path: String {
         switch self {
         case .missing(let path), .empty(let path), .notADatabase(let path, _), .corrupt(let path, _),
-            .notAStore(let path, _), .newerSchema(let path, _, _), .unreadable(let path, _):
+            .notAStore(let path, _), .newerSchema(let path, _, _), .unexpectedSchema(let path, _), .unreadable(let path, _):
             return path
         }
     }
@@ -38,6 +40,9 @@ public enum StoreHealthError: Error, Sendable, Equatable, CustomStringConvertibl
             return "store \(path) is not a Syncropel store: \(reason)"
         case .newerSchema(let path, let found, let supported):
             return StoreSchema.newerSchemaMessage(path: path, found: found, supported: supported)
+        case .unexpectedSchema(let path, let objects):
+            return "store \(path) holds schema objects spl never creates (\(objects.joined(separator: ", "))); "
+                + "it was not written by spl and is not opened: restore another backup"
         case .unreadable(let path, let message):
             return "store \(path) cannot be read: \(message)"
         }

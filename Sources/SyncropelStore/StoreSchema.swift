@@ -30,6 +30,12 @@ enum StoreSchema {
         }
     }
 
+    /// Stops SQL functions with side effects from running inside views and triggers of the
+    /// file, whoever wrote it: the schema of a file from outside is not trusted code.
+    static func distrustSchema(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA trusted_schema = OFF")
+    }
+
     /// `meta.schema_version`, or nil when the file has no `meta` table (a new or foreign file).
     static func schemaVersion(_ db: Database) throws -> Int? {
         guard try db.tableExists("meta") else { return nil }
@@ -38,6 +44,55 @@ enum StoreSchema {
 
     static func metaValue(_ db: Database, key: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    /// What a store file holds beside its rows that `spl` did not put there: tables, indexes,
+    /// views and triggers missing from the schema of `version`, or defined differently, as
+    /// `trigger evict` or `table records (defined differently)`; empty for a store we wrote.
+    ///
+    /// A backup, snapshot or restored file comes from outside: a trigger in it would run on
+    /// every insert once the daemon opens it, so nothing beyond our own schema is accepted.
+    /// `version` is at most `currentVersion`; one below the first migration is held to the
+    /// first migration's objects, so an edited version number cannot waive the check.
+    static func unexpectedObjects(_ db: Database, version: Int) throws -> [String] {
+        let found = try schemaObjects(db)
+        let expected = try expectedObjects(version: max(version, 1))
+        var unexpected: [String] = []
+        for (key, sql) in found.sorted(by: { $0.key < $1.key }) {
+            guard let expectedSQL = expected[key] else {
+                unexpected.append("\(key.type) \(key.name)")
+                continue
+            }
+            if sql != expectedSQL { unexpected.append("\(key.type) \(key.name) (defined differently)") }
+        }
+        for key in expected.keys.sorted() where found[key] == nil {
+            unexpected.append("\(key.type) \(key.name) (missing)")
+        }
+        return unexpected
+    }
+
+    /// One row of `sqlite_master`, by type and name.
+    private struct SchemaObjectKey: Hashable, Comparable {
+        let type: String
+        let name: String
+
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.type, lhs.name) < (rhs.type, rhs.name) }
+    }
+
+    private static func schemaObjects(_ db: Database) throws -> [SchemaObjectKey: String?] {
+        var objects: [SchemaObjectKey: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master") {
+            objects[SchemaObjectKey(type: row["type"], name: row["name"])] = .some(row["sql"])
+        }
+        return objects
+    }
+
+    /// The objects the migrations up to `version` create, read from an empty in-memory
+    /// database they ran on, so this rule cannot drift from what `prepare` makes.
+    private static func expectedObjects(version: Int) throws -> [SchemaObjectKey: String?] {
+        let database = try DatabaseQueue()
+        try migrator.migrate(database, upTo: "v\(version)")
+        return try database.read { try schemaObjects($0) }
     }
 
     private static let migrator: DatabaseMigrator = {

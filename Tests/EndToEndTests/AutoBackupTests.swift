@@ -21,7 +21,7 @@ import Testing
         let deadline = Date().addingTimeInterval(seconds)
         var last: [String: Any] = [:]
         while Date() < deadline {
-            last = try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object
+            last = try await daemon.socketJSON("GET", "/v1/admin/backup/auto").object
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -45,7 +45,7 @@ import Testing
         try #require(started.status == 0, "\(started.stderr)")
         let folder = URL(fileURLWithPath: try await daemon.backupFile()).deletingLastPathComponent().path
 
-        let off = try await daemon.httpJSON("GET", "/v1/admin/backup/auto")
+        let off = try await daemon.socketJSON("GET", "/v1/admin/backup/auto")
         #expect(off.status == 200)
         #expect(off.object["object"] as? String == "auto_backup")
         #expect(off.object["enabled"] as? Bool == false)
@@ -99,7 +99,7 @@ import Testing
 
         let disable = try await daemon.cli(["backup", "--auto", "disable"])
         #expect(disable.stdout == "Timed backups disabled (every 1 s)\n", "\(disable.stdout)\(disable.stderr)")
-        let disabled = try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object
+        let disabled = try await daemon.socketJSON("GET", "/v1/admin/backup/auto").object
         #expect(disabled["enabled"] as? Bool == false && disabled["next_run_at"] is NSNull)
         #expect(try String(contentsOfFile: daemon.home + "/config.toml", encoding: .utf8).contains("auto = false"))
     }
@@ -176,16 +176,16 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         try #require(try await daemon.start().status == 0)
-        let unknown = try await daemon.httpJSON("POST", "/v1/admin/backup/auto", json: #"{"enabled":true,"at":"03:00"}"#)
+        let unknown = try await daemon.socketJSON("POST", "/v1/admin/backup/auto", json: #"{"enabled":true,"at":"03:00"}"#)
         #expect(unknown.status == 400)
         #expect(unknown.object["code"] as? String == "INVALID_FIELD" && unknown.object["field"] as? String == "at")
         #expect(unknown.object["message"] as? String == #"unknown field at; the body is {"enabled": true|false}"#)
-        let mistyped = try await daemon.httpJSON("POST", "/v1/admin/backup/auto", json: #"{"enabled":"yes"}"#)
+        let mistyped = try await daemon.socketJSON("POST", "/v1/admin/backup/auto", json: #"{"enabled":"yes"}"#)
         #expect(mistyped.status == 400 && mistyped.object["field"] as? String == "enabled")
         #expect(mistyped.object["message"] as? String == "enabled must be true or false")
-        let auto = try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object
+        let auto = try await daemon.socketJSON("GET", "/v1/admin/backup/auto").object
         #expect(auto["enabled"] as? Bool == false && auto["schedule"] as? String == "daily 03:00 UTC")
-        #expect(try await daemon.http("DELETE", "/v1/admin/backup/auto").status == 405)
+        #expect(try await daemon.socketJSON("DELETE", "/v1/admin/backup/auto").status == 405)
 
         // A config.toml that is not TOML is not overwritten, and the schedule stays as it was.
         let config = daemon.home + "/config.toml"
@@ -195,7 +195,7 @@ import Testing
         #expect(refused.stderr.hasPrefix("Error: config file \(config) is not valid TOML at line 1"), "\(refused.stderr)")
         #expect(refused.stderr.hasSuffix("; fix it, or move it aside to use the defaults (CONFIG_NOT_SAVED)\n"), "\(refused.stderr)")
         #expect(try String(contentsOfFile: config, encoding: .utf8) == "[backup\n")
-        #expect(try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
+        #expect(try await daemon.socketJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
         #expect((try await daemon.httpJSON("GET", "/v1/config").object["file"] as? [String: Any]).flatMap { $0["backup"] as? [String: Any] }?["auto"] as? Bool == false)
     }
 }

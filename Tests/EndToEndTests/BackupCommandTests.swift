@@ -28,8 +28,8 @@ import Testing
         return daemon
     }
 
-    private func sqlite(_ file: String, _ sql: String) throws -> [String] {
-        try ShellTool.sqlite(file, sql).split(separator: "\n").map(String.init)
+    private func sqlite(_ file: String, _ sql: String) async throws -> [String] {
+        try await ShellTool.sqlite(file, sql).split(separator: "\n").map(String.init)
     }
 
     @Test func restoreRefusesAZeroFilledOrTamperedFileUnlessForced() async throws {
@@ -43,8 +43,8 @@ import Testing
         try Data(count: size).write(to: URL(fileURLWithPath: zero))
         let tampered = daemon.spl.scratch.path + "/tampered.db"
         try FileManager.default.copyItem(atPath: backup, toPath: tampered)
-        _ = try ShellTool.sqlite(tampered, "UPDATE records SET canonical = replace(canonical, 'hello', 'HELLO') WHERE sequence = 2")
-        let store = try FileFingerprint.of(daemon.store)
+        _ = try await ShellTool.sqlite(tampered, "UPDATE records SET canonical = replace(canonical, 'hello', 'HELLO') WHERE sequence = 2")
+        let store = try await FileFingerprint.of(daemon.store)
 
         let refusedZero = try await daemon.cli(["backup", "restore", zero, "--yes"])
         #expect(refusedZero.status == 1)
@@ -53,15 +53,15 @@ import Testing
         let refusedTampered = try await daemon.cli(["backup", "restore", tampered, "--yes"])
         #expect(refusedTampered.status == 1)
         #expect(refusedTampered.stderr == "Error: \(tampered) failed verification (1 bad records, 0 bad signatures); pass --force to restore it anyway\n")
-        let badID = try #require(try sqlite(tampered, "SELECT id FROM records WHERE sequence = 2").first)
+        let badID = try #require(try await sqlite(tampered, "SELECT id FROM records WHERE sequence = 2").first)
         #expect(refusedTampered.stdout.contains("bad record \(badID) (sequence 2): canonical bytes hash to "))
-        #expect(try FileFingerprint.of(daemon.store) == store, "a refused restore changes nothing")
+        #expect(try await FileFingerprint.of(daemon.store) == store, "a refused restore changes nothing")
         #expect(!((try FileManager.default.contentsOfDirectory(atPath: daemon.home)).contains { $0.hasPrefix("hub.db.replaced") }))
 
         let forced = try await daemon.cli(["backup", "restore", tampered, "--force", "--yes"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stdout.contains("Restoring anyway (--force).\n"))
-        #expect(try FileFingerprint.of(daemon.store).sha256 == FileFingerprint.of(tampered).sha256)
+        #expect(try await FileFingerprint.of(daemon.store).sha256 == FileFingerprint.of(tampered).sha256)
     }
 
     @Test func aRestoreThatLosesRecordsSaysHowManyBeforeDoingAnything() async throws {
@@ -70,7 +70,7 @@ import Testing
         let backup = try #require(try await backUp(daemon)["path"] as? String)
         try await write(daemon, count: 5, thread: "th_after_backup")
         #expect(try await daemon.stopDaemon().status == 0)
-        let store = try FileFingerprint.of(daemon.store)
+        let store = try await FileFingerprint.of(daemon.store)
 
         // 1 bootstrap record + 3 in the backup; 5 more in the store only.
         let expectedPlan = """
@@ -82,7 +82,7 @@ import Testing
         #expect(unconfirmed.status == 1)
         #expect(unconfirmed.stderr == "Error: no terminal to confirm the restore on; pass --yes to restore without asking\n")
         #expect(unconfirmed.stdout.hasSuffix("OK\n" + expectedPlan), "\(unconfirmed.stdout)")
-        #expect(try FileFingerprint.of(daemon.store) == store)
+        #expect(try await FileFingerprint.of(daemon.store) == store)
 
         let restored = try await daemon.cli(["backup", "restore", backup, "--yes"])
         #expect(restored.status == 0, "\(restored.stderr)")
@@ -92,7 +92,7 @@ import Testing
         #expect(restored.stdout.hasSuffix("Start the instance with 'spl serve --daemon'.\n"))
         let replaced = try FileManager.default.contentsOfDirectory(atPath: daemon.home).filter { $0.hasPrefix("hub.db.replaced.") }
         #expect(replaced.count == 1, "\(replaced)")
-        #expect(try FileFingerprint.of(daemon.home + "/" + replaced[0]) == store)
+        #expect(try await FileFingerprint.of(daemon.home + "/" + replaced[0]) == store)
         #expect(try (FileManager.default.attributesOfItem(atPath: daemon.store)[.posixPermissions] as? Int) == 0o600)
 
         _ = try await daemon.serveReady()
@@ -132,11 +132,11 @@ import Testing
         #expect(duringLoad, "writers kept being acknowledged while the backup ran")
         #expect(continued, "writers stopped being acknowledged after the backup; writers: \(log.endings)")
         let path = try #require(answer["path"] as? String)
-        let inBackup = Set(try sqlite(path, "SELECT id FROM records"))
+        let inBackup = Set(try await sqlite(path, "SELECT id FROM records"))
         let missing = acknowledgedBefore.filter { !inBackup.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) of \(acknowledgedBefore.count) acknowledged ids missing from the backup")
-        let backupRows = try sqlite(path, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
-        let liveRows = try sqlite(daemon.store, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
+        let backupRows = try await sqlite(path, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
+        let liveRows = try await sqlite(daemon.store, "SELECT sequence || ' ' || id FROM records ORDER BY sequence")
         #expect(answer["records"] as? Int == backupRows.count)
         #expect(backupRows.map { $0.split(separator: " ")[0] } == (1...backupRows.count).map { Substring(String($0)) })
         #expect(Array(liveRows.prefix(backupRows.count)) == backupRows, "the backup is a prefix of the live store")
@@ -151,7 +151,7 @@ import Testing
         defer { daemon.tearDown() }
         let backup = try #require(try await backUp(daemon)["path"] as? String)
         let folder = (backup as NSString).deletingLastPathComponent
-        let before = try FileFingerprint.tree(folder)
+        let before = try await FileFingerprint.tree(folder)
         for arguments in [["backup", "verify", backup], ["backup", "verify", backup, "--full"]] {
             let verified = try await daemon.cli(arguments)
             #expect(verified.status == 0, "\(verified.stderr)")
@@ -163,7 +163,7 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("Records:    6 checked, 0 bad, ") && $0.hasSuffix(" records/s") })
             #expect(lines.contains { $0.hasPrefix("Signatures: 1 checked, 0 bad, ") && $0.hasSuffix(" signatures/s") })
             #expect(lines.last == "OK")
-            #expect(try FileFingerprint.tree(folder) == before, "verify wrote nothing in \(folder)")
+            #expect(try await FileFingerprint.tree(folder) == before, "verify wrote nothing in \(folder)")
         }
         let missing = try await daemon.cli(["backup", "verify", folder + "/nothing.db"])
         #expect(missing.status == 1)
@@ -285,18 +285,27 @@ import Testing
         let taken = try await backUp(daemon, ["--to", file])
         #expect(taken["path"] as? String == file)
         #expect(taken["records"] as? Int == 3)
-        let before = try FileFingerprint.of(file)
+        let before = try await FileFingerprint.of(file)
         let again = try await daemon.cli(["backup", "now", "--to", file])
         #expect(again.status == 1)
         #expect(again.stderr == "Error: \(file) already exists and a backup never overwrites a file; choose another name (BACKUP_EXISTS)\n")
-        #expect(try FileFingerprint.of(file) == before)
+        #expect(try await FileFingerprint.of(file) == before)
 
-        let overTCP = try await daemon.httpJSON("POST", "/v1/admin/backup", json: #"{"to":"\#(file)-tcp"}"#)
-        #expect(overTCP.status == 403)
-        #expect(overTCP.object["message"] as? String
-            == "a backup to a chosen file is taken only through the local socket (spl backup now --to FILE)")
+        // Issue 13: 200 backups over TCP in 4.6 s wrote 202 files; the admin routes are the socket's.
+        let folder = (try await daemon.spl.instanceFolder())
+        let filesBefore = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        for (method, path, json) in [
+            ("POST", "/v1/admin/backup", #"{"to":"\#(file)-tcp"}"#), ("POST", "/v1/admin/backup", nil),
+            ("POST", "/v1/admin/backup/auto", #"{"enabled":true}"#), ("GET", "/v1/admin/backup/auto", nil),
+        ] {
+            let overTCP = try await daemon.httpJSON(method, path, json: json)
+            #expect(overTCP.status == 403, "\(method) \(path)")
+            #expect(overTCP.object["code"] as? String == "LOCAL_ONLY")
+            #expect(overTCP.object["message"] as? String == "\(path) is served only on the local socket; run 'spl backup' on the instance's machine")
+        }
         #expect(!FileManager.default.fileExists(atPath: file + "-tcp"))
-        let plain = try await daemon.httpJSON("POST", "/v1/admin/backup")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == filesBefore, "no backup was written")
+        let plain = try await daemon.socketJSON("POST", "/v1/admin/backup")
         #expect(plain.status == 201)
         #expect(plain.object["records"] as? Int == 3)
     }

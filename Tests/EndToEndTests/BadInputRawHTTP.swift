@@ -19,7 +19,7 @@ struct RawHTTPExchange {
         }
     }
 
-    enum Endpoint {
+    enum Endpoint: Sendable {
         case tcp(port: Int)
         case unixSocket(path: String)
     }
@@ -76,7 +76,8 @@ struct RawHTTPExchange {
         return parse(received)
     }
 
-    private static func connect(_ endpoint: Endpoint) throws -> Int32 {
+    /// A connected socket to `endpoint`, blocking, close-on-exec.
+    static func connect(_ endpoint: Endpoint) throws -> Int32 {
         switch endpoint {
         case .tcp(let port):
             var address = sockaddr_in()

@@ -12,7 +12,7 @@ struct FileFingerprint: Equatable, CustomStringConvertible {
 
     /// Every regular file under `root` (recursively), keyed by its path relative to `root`;
     /// empty when `root` does not exist.
-    static func tree(_ root: String) throws -> [String: FileFingerprint] {
+    static func tree(_ root: String) async throws -> [String: FileFingerprint] {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [:] }
         var relativePaths: [String] = []
         while let relative = walker.nextObject() as? String {
@@ -21,7 +21,7 @@ struct FileFingerprint: Equatable, CustomStringConvertible {
                 relativePaths.append(relative)
             }
         }
-        let digests = try sha256(relativePaths.map { root + "/" + $0 })
+        let digests = try await sha256(relativePaths.map { root + "/" + $0 })
         var result: [String: FileFingerprint] = [:]
         for relative in relativePaths {
             result[relative] = try of(root + "/" + relative, sha256: digests[root + "/" + relative] ?? "")
@@ -30,8 +30,8 @@ struct FileFingerprint: Equatable, CustomStringConvertible {
     }
 
     /// The fingerprint of one file.
-    static func of(_ path: String) throws -> FileFingerprint {
-        try of(path, sha256: sha256([path])[path] ?? "")
+    static func of(_ path: String) async throws -> FileFingerprint {
+        try await of(path, sha256: sha256([path])[path] ?? "")
     }
 
     private static func of(_ path: String, sha256: String) throws -> FileFingerprint {
@@ -43,9 +43,9 @@ struct FileFingerprint: Equatable, CustomStringConvertible {
     }
 
     /// `sha256sum` over the files, digest by path.
-    private static func sha256(_ paths: [String]) throws -> [String: String] {
+    private static func sha256(_ paths: [String]) async throws -> [String: String] {
         guard !paths.isEmpty else { return [:] }
-        let output = try ShellTool.run("sha256sum", paths)
+        let output = try await ShellTool.run("sha256sum", paths)
         var digests: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -65,13 +65,13 @@ enum ShellTool {
         var description: String { "\(command) exited \(status): \(stderr)" }
     }
 
-    /// Runs `name arguments…` and returns its stdout; throws when it exits non-zero.
-    static func run(_ name: String, _ arguments: [String]) throws -> String {
+    /// Runs `name arguments…` off the cooperative pool and returns its stdout; throws when it exits non-zero.
+    static func run(_ name: String, _ arguments: [String]) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
         process.standardInput = FileHandle.nullDevice
-        let (status, outData, errorData) = try SPLProcess.runToEnd(process)
+        let (status, outData, errorData) = try await offThePool { try SPLProcess.runToEnd(process) }
         guard status == 0 else {
             throw Failure(
                 command: ([name] + arguments).joined(separator: " "), status: status,
@@ -81,8 +81,8 @@ enum ShellTool {
     }
 
     /// `sqlite3 <database> <sql>`, trimmed.
-    static func sqlite(_ database: String, _ sql: String) throws -> String {
-        try run("sqlite3", [database, sql]).trimmingCharacters(in: .whitespacesAndNewlines)
+    static func sqlite(_ database: String, _ sql: String) async throws -> String {
+        try await run("sqlite3", [database, sql]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -41,6 +41,13 @@ struct DaemonFixture {
         return (status, object)
     }
 
+    /// `httpJSON` through the daemon's unix socket, where the admin routes answer.
+    func socketJSON(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, object: [String: Any]) {
+        let (status, body) = try await DaemonHTTP(socket: home + "/run/spl.sock").send(method, path, json: json)
+        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+        return (status, object)
+    }
+
     /// A TCP port nothing listens on right now: listen on port 0, read the port, close.
     static func freePort() throws -> Int {
         try ListeningSocket().port

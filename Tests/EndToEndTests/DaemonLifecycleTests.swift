@@ -35,9 +35,9 @@ import Testing
         _ = try await daemon.serveReady()
         #expect(try await daemon.cli(["know", "changes the store", "--thread", "th_port"]).status == 0)
         #expect(try await daemon.stopDaemon().status == 0)
-        let backups = try FileFingerprint.tree(daemon.backupRoot)
+        let backups = try await FileFingerprint.tree(daemon.backupRoot)
         try #require(!backups.isEmpty, "no backup under \(daemon.backupRoot) after a first start")
-        let store = try FileFingerprint.of(daemon.store)
+        let store = try await FileFingerprint.of(daemon.store)
 
         let taken = try ListeningSocket()
         let refused = try await daemon.serve(port: taken.port)
@@ -45,8 +45,8 @@ import Testing
         #expect(
             firstLine(refused.stderr) == "Error: failed to start spl serve: address already in use: 127.0.0.1:\(taken.port)",
             "\(refused.stderr)")
-        #expect(try FileFingerprint.tree(daemon.backupRoot) == backups)
-        #expect(try FileFingerprint.of(daemon.store) == store)
+        #expect(try await FileFingerprint.tree(daemon.backupRoot) == backups)
+        #expect(try await FileFingerprint.of(daemon.store) == store)
         #expect(DaemonProcess.isLockFree(home: daemon.home))
         withExtendedLifetime(taken) {}
     }
@@ -112,7 +112,7 @@ import Testing
         #expect(try await daemon.stopDaemon().status == 0)
         let backupFile = try await daemon.backupFile()
         try FileManager.default.removeItem(atPath: daemon.store)
-        let backups = try FileFingerprint.tree(daemon.backupRoot)
+        let backups = try await FileFingerprint.tree(daemon.backupRoot)
 
         let refused = try await daemon.serve()
         #expect(refused.status == 2, "\(refused.stderr)")
@@ -123,7 +123,7 @@ import Testing
         #expect(refused.stderr.contains("spl serve --new-store"), "\(refused.stderr)")
         #expect(refused.stderr.contains(backupFile), "the newest backup is named: \(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: daemon.store), "a refused start created a new hub.db")
-        #expect(try FileFingerprint.tree(daemon.backupRoot) == backups)
+        #expect(try await FileFingerprint.tree(daemon.backupRoot) == backups)
     }
 
     @Test(arguments: StoreDamage.allCases)
@@ -137,10 +137,10 @@ import Testing
         #expect(try await daemon.serveReady().backupStatus == "written")
         #expect(try await daemon.stopDaemon().status == 0)
 
-        try damage.apply(to: daemon.store)
-        let backups = try FileFingerprint.tree(daemon.backupRoot)
+        try await damage.apply(to: daemon.store)
+        let backups = try await FileFingerprint.tree(daemon.backupRoot)
         try #require(backups.count >= 2, "backups before the damaged start: \(backups.keys.sorted())")
-        let damagedStore = try FileFingerprint.of(daemon.store)
+        let damagedStore = try await FileFingerprint.of(daemon.store)
         let logLinesBefore = daemon.logLines.count
 
         let refused = try await daemon.serve()
@@ -162,8 +162,8 @@ import Testing
         for line in naming {
             #expect(line["ts"] is String && line["target"] is String, "\(line)")
         }
-        #expect(try FileFingerprint.tree(daemon.backupRoot) == backups, "\(damage): a backup changed")
-        #expect(try FileFingerprint.of(daemon.store) == damagedStore, "\(damage): the damaged store was modified")
+        #expect(try await FileFingerprint.tree(daemon.backupRoot) == backups, "\(damage): a backup changed")
+        #expect(try await FileFingerprint.of(daemon.store) == damagedStore, "\(damage): the damaged store was modified")
         #expect(DaemonProcess.isLockFree(home: daemon.home))
         let status = try await daemon.cli(["status"])
         #expect(status.status == 3, "after a refused start: \(status.stdout)\(status.stderr)")
@@ -210,7 +210,7 @@ import Testing
         try FileManager.default.moveItem(atPath: daemon.store, toPath: daemon.store + ".replaced")
         try? FileManager.default.removeItem(atPath: daemon.store + "-wal")
         try? FileManager.default.removeItem(atPath: daemon.store + "-shm")
-        _ = try ShellTool.run("cp", [backup, daemon.store])
+        _ = try await ShellTool.run("cp", [backup, daemon.store])
         _ = try await daemon.serveReady()
 
         for (view, expected) in zip(views, before) {
@@ -255,17 +255,17 @@ enum StoreDamage: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    func apply(to store: String) throws {
+    func apply(to store: String) async throws {
         switch self {
         case .zeroFilled:
             try FileManager.default.removeItem(atPath: store)
             try Data(count: 4096).write(to: URL(fileURLWithPath: store))
         case .truncatedToHalf:
-            let size = try FileFingerprint.of(store).size
+            let size = try await FileFingerprint.of(store).size
             guard truncate(store, off_t(size / 2)) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         case .garbageOverRecordsRoot:
-            let rootPage = try #require(Int(try ShellTool.sqlite(store, "select rootpage from sqlite_master where name='records'")))
-            let pageSize = try #require(Int(try ShellTool.sqlite(store, "pragma page_size")))
+            let rootPage = try #require(Int(try await ShellTool.sqlite(store, "select rootpage from sqlite_master where name='records'")))
+            let pageSize = try #require(Int(try await ShellTool.sqlite(store, "pragma page_size")))
             // sqlite3 must leave no side files: the next start has to meet exactly this file.
             try? FileManager.default.removeItem(atPath: store + "-wal")
             try? FileManager.default.removeItem(atPath: store + "-shm")

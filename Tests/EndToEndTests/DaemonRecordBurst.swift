@@ -10,13 +10,23 @@ import SyncropelTestSupport
 /// while that queue waits on the task's status lock). A full one-core suite hung that way
 /// for ten minutes.
 struct DaemonHTTP: Sendable {
-    let port: Int
+    let endpoint: RawHTTPExchange.Endpoint
+
+    /// TCP on 127.0.0.1:`port`.
+    init(port: Int) {
+        endpoint = .tcp(port: port)
+    }
+
+    /// The daemon's unix socket, where the admin routes answer.
+    init(socket: String) {
+        endpoint = .unixSocket(path: socket)
+    }
 
     /// The answer's status and body; throws when the daemon closed the connection without one.
     func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
         let request = RawHTTPExchange.request(
             method, path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json", headers: headers)
-        let response = try await offThePool { [port] in try RawHTTPExchange.send(request, to: .tcp(port: port), seconds: 60, halfClose: false) }
+        let response = try await offThePool { [endpoint] in try RawHTTPExchange.send(request, to: endpoint, seconds: 60, halfClose: false) }
         guard let status = response.status else { throw DaemonHTTPError(method: method, path: path) }
         return (status, Data(response.body))
     }

@@ -39,8 +39,8 @@ import Testing
         let version = try #require(health["version"] as? String)
         let records = try #require(health["records"] as? Int)
         let pid = try #require(daemon.pid)
-        let signed = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records WHERE sig IS NOT NULL")
-        let startupRecords = try ShellTool.run("sqlite3", ["-readonly", folder + "/hub.db.bak", "SELECT count(*) FROM records"])
+        let signed = try await ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records WHERE sig IS NOT NULL")
+        let startupRecords = try await ShellTool.run("sqlite3", ["-readonly", folder + "/hub.db.bak", "SELECT count(*) FROM records"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let home = daemon.home
         let stamp = backup.dropFirst((folder + "/hub.db.").count)
@@ -62,6 +62,7 @@ import Testing
             ExpectedRow("identity backup", "pass", "\(folder)/keys.\(stamp).sealed (<age> ago)"),
             ExpectedRow("keys mode", "pass", "\(home)/keys and its files: owner only"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(daemon.store): owner only"),
             ExpectedRow("backup mode", "pass", "\(daemon.backupRoot) and the instance folder: owner only"),
         ]
@@ -90,7 +91,7 @@ import Testing
         let sealed = folder + "/keys." + backup.dropFirst((folder + "/hub.db.").count) + ".sealed"
         try FileManager.default.moveItem(atPath: sealed, toPath: folder + "/keys.\(oldStamp).sealed")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).map { folder + "/" + $0 }
-        _ = try ShellTool.run("touch", ["-d", "3 days ago"] + files)
+        _ = try await ShellTool.run("touch", ["-d", "3 days ago"] + files)
 
         var expected = try await healthyRows(daemon, folder: folder, backup: oldBackup)
         let newest = try #require(expected.firstIndex { $0.name == "newest backup" })
@@ -121,17 +122,17 @@ import Testing
         let forged = try #require(secondRecord?["id"] as? String, "\(second.stdout)\(second.stderr)")
         #expect(try await daemon.stopDaemon().status == 0)
         // One record's text changed; another given the first one's signature.
-        _ = try ShellTool.sqlite(
+        _ = try await ShellTool.sqlite(
             daemon.store, "UPDATE records SET canonical = replace(canonical, 'hello doctor', 'HELLO doctor') WHERE id = '\(id)'")
-        _ = try ShellTool.sqlite(
+        _ = try await ShellTool.sqlite(
             daemon.store, "UPDATE records SET sig = (SELECT sig FROM records WHERE id = '\(id)') WHERE id = '\(forged)'")
-        let records = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records")
-        let signedIntact = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records WHERE sig IS NOT NULL AND id != '\(id)'")
+        let records = try await ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records")
+        let signedIntact = try await ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records WHERE sig IS NOT NULL AND id != '\(id)'")
         let folder = try await daemon.spl.instanceFolder()
-        let startupRecords = try ShellTool.run("sqlite3", ["-readonly", folder + "/hub.db.bak", "SELECT count(*) FROM records"])
+        let startupRecords = try await ShellTool.run("sqlite3", ["-readonly", folder + "/hub.db.bak", "SELECT count(*) FROM records"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let homeBefore = try FileFingerprint.tree(daemon.home)
-        let backupsBefore = try FileFingerprint.tree(daemon.backupRoot)
+        let homeBefore = try await FileFingerprint.tree(daemon.home)
+        let backupsBefore = try await FileFingerprint.tree(daemon.backupRoot)
 
         let run = try await daemon.spl.doctor()
 
@@ -155,11 +156,12 @@ import Testing
                 fix: "SPL_BACKUP_PASSPHRASE='<12 or more characters>' spl backup now"),
             ExpectedRow("keys mode", "pass", "\(home)/keys and its files: owner only"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(daemon.store): owner only"),
             ExpectedRow("backup mode", "pass", "\(daemon.backupRoot) and the instance folder: owner only"),
         ], exitStatus: 2)
-        #expect(try FileFingerprint.tree(daemon.home) == homeBefore, "doctor changed a file in the home")
-        #expect(try FileFingerprint.tree(daemon.backupRoot) == backupsBefore, "doctor changed a backup")
+        #expect(try await FileFingerprint.tree(daemon.home) == homeBefore, "doctor changed a file in the home")
+        #expect(try await FileFingerprint.tree(daemon.backupRoot) == backupsBefore, "doctor changed a backup")
         #expect(!FileManager.default.fileExists(atPath: daemon.store + "-wal"))
         #expect(!FileManager.default.fileExists(atPath: daemon.store + "-shm"))
     }
@@ -188,6 +190,7 @@ import Testing
                 fix: "SPL_BACKUP_PASSPHRASE='<12 or more characters>' spl backup now"),
             ExpectedRow("keys mode", "fail", "open to group or others: \(key) 0644", fix: "chmod 600 \(key)"),
             ExpectedRow("secrets mode", "pass", "\(home)/secrets and its files: owner only"),
+            ExpectedRow("run mode", "pass", "\(home)/run and its files: owner only"),
             ExpectedRow("store mode", "pass", "\(home)/hub.db: owner only"),
             ExpectedRow("backup mode", "pass", "no \(spl.backupRoot) yet"),
         ]
@@ -215,6 +218,7 @@ import Testing
         try gone.run()
         _ = await gone.exitStatus()
         try "\(gone.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        #expect(chmod(pidFile, 0o600) == 0, "as the daemon writes it")
         let dead = try await spl.doctor()
         #expect(dead.status == 1)
         #expect(dead.row("pid file")?["status"] == "warn")
@@ -234,7 +238,7 @@ import Testing
         #expect(garbled.row("pid file")?["fix"] == "rm \(pidFile)")
 
         // The fix, run, clears the row.
-        _ = try ShellTool.run("rm", [pidFile])
+        _ = try await ShellTool.run("rm", [pidFile])
         #expect(try await spl.doctor().row("pid file")?["detail"] == "none (no daemon running)")
     }
 
@@ -253,6 +257,7 @@ import Testing
             ExpectedRow("identity backup", "warn", "no instance identity in \(home) yet", fix: "spl start"),
             ExpectedRow("keys mode", "warn", "no instance in \(home) yet", fix: "spl start"),
             ExpectedRow("secrets mode", "pass", "no \(home)/secrets"),
+            ExpectedRow("run mode", "pass", "no \(home)/run yet"),
             ExpectedRow("store mode", "pass", "no \(home)/hub.db"),
             ExpectedRow("backup mode", "pass", "no \(spl.backupRoot) yet"),
         ], exitStatus: 1)
@@ -268,14 +273,14 @@ import Testing
         let folder = try await daemon.spl.instanceFolder()
 
         // A store from a newer spl: readable, but no command here can use it.
-        _ = try ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 2 WHERE key = 'schema_version'")
+        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 2 WHERE key = 'schema_version'")
         let newer = try await daemon.spl.doctor()
         #expect(newer.status == 2)
         #expect(newer.row("store") == ["name": "store", "status": "pass", "detail": "\(daemon.store): header and quick_check ok"])
         #expect(newer.row("schema") == [
             "name": "schema", "status": "fail", "detail": "version 2, newer than version 1 that this spl supports",
         ])
-        _ = try ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 0 WHERE key = 'schema_version'")
+        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 0 WHERE key = 'schema_version'")
         let older = try await daemon.spl.doctor()
         #expect(older.row("schema") == [
             "name": "schema", "status": "warn", "detail": "version 0, migrated by the daemon at its next start", "fix": "spl start",
@@ -563,9 +568,9 @@ import Testing
             let record = try JSONSerialization.jsonObject(with: Data(written.stdout.utf8)) as? [String: Any]
             ids.append(try #require(record?["id"] as? String, "\(written.stdout)\(written.stderr)"))
         }
-        _ = try ShellTool.sqlite(
+        _ = try await ShellTool.sqlite(
             daemon.store, "UPDATE records SET canonical = replace(canonical, 'changed under', 'CHANGED under') WHERE thread = 'th_many'")
-        let records = try ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records")
+        let records = try await ShellTool.sqlite(daemon.store, "SELECT count(*) FROM records")
 
         let run = try await daemon.spl.doctor()
 

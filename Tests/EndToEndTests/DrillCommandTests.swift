@@ -46,7 +46,7 @@ import Testing
     @Test func theDrillPassesAndLeavesTheCallersFoldersUntouched() async throws {
         let caller = try Caller()
         defer { caller.spl.remove() }
-        let before = try FileFingerprint.tree(caller.spl.scratch.path)
+        let before = try await FileFingerprint.tree(caller.spl.scratch.path)
         let result = try await caller.drill()
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr == "")
@@ -55,7 +55,7 @@ import Testing
         #expect(rows.allSatisfy { $0.result == "ok" }, "\(result.stdout)")
         #expect(result.stdout.contains("\nPHASE "), "\(result.stdout)")
         #expect(result.stdout.split(separator: "\n").last?.wholeMatch(of: #/time-to-recover: \d+\.\d{3} s/#) != nil, "\(result.stdout)")
-        #expect(try FileFingerprint.tree(caller.spl.scratch.path) == before)
+        #expect(try await FileFingerprint.tree(caller.spl.scratch.path) == before)
         let root = try scratchRoot(result.stdout)
         #expect(!FileManager.default.fileExists(atPath: root), "the drill left \(root) behind")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// The HTTP API of one real daemon: answers, refusals with the codes of SPEC 11,
@@ -241,5 +242,68 @@ import Testing
             let byDefault = try post(#"{"records":[\#(Self.envelope(clock: 3, thread: "th_sign"))]}"#)
             #expect(try await signer(byDefault) as? String == identity["did"] as? String)
         }
+    }
+}
+
+/// Issue 13: a POST with `Host: evil.example` and `Origin: http://evil.example` was stored,
+/// so a web page could write records through a rebound name or a cross-site form post.
+@Suite struct BrowserRequestTests {
+    private func exchange(_ port: Int, _ method: String, _ path: String, body: String? = nil, headers: [String: String]) async throws -> RawHTTPExchange.Response {
+        var request = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
+        let bytes = Array(request.utf8)
+        return try await offThePool { try RawHTTPExchange.send(bytes, to: .tcp(port: port), seconds: 30, halfClose: false) }
+    }
+
+    @Test func aRequestNamingAnotherHostOrFromAnotherOriginIsRefused() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        _ = try await daemon.serveReady()
+        let port = daemon.port
+        let envelope = #"{"act":"KNOW","actor":"did:example:web","body":{"text":"from a page"},"clock":1,"thread":"th_web"}"#
+
+        let rebound = try await exchange(port, "POST", "/v1/records", body: envelope, headers: ["Host": "evil.example:\(port)"])
+        #expect(rebound.status == 403)
+        #expect(rebound.json?["code"] as? String == "HOST_NOT_ALLOWED")
+        #expect(rebound.json?["message"] as? String == "Host evil.example:\(port) does not name this daemon; send requests to http://127.0.0.1:\(port)")
+        let otherPort = try await exchange(port, "GET", "/health", headers: ["Host": "127.0.0.1:\(port + 1)"])
+        #expect(otherPort.status == 403)
+
+        let crossSite = try await exchange(
+            port, "POST", "/v1/records", body: envelope, headers: ["Host": "127.0.0.1:\(port)", "Origin": "http://evil.example"])
+        #expect(crossSite.status == 403)
+        #expect(crossSite.json?["code"] as? String == "ORIGIN_NOT_ALLOWED")
+        #expect(crossSite.json?["message"] as? String == "a write from the web page at http://evil.example is refused;"
+            + " list the origin in [server] allowed_origins of config.toml to allow it")
+        let stored = try await daemon.httpJSON("GET", "/v1/threads/th_web/records").object["data"] as? [Any]
+        #expect(stored?.isEmpty == true, "nothing stored")
+
+        for host in ["127.0.0.1:\(port)", "localhost:\(port)", "[::1]:\(port)", "127.0.0.1"] {
+            let health = try await exchange(port, "GET", "/health", headers: ["Host": host])
+            #expect(health.status == 200, "\(host)")
+        }
+        let sameMachine = try await exchange(port, "POST", "/v1/records", body: envelope, headers: ["Host": "localhost:\(port)"])
+        #expect(sameMachine.status == 201, "a client with no Origin writes as before")
+        let readFromAPage = try await exchange(
+            port, "GET", "/v1/threads/th_web/records", headers: ["Host": "127.0.0.1:\(port)", "Origin": "http://evil.example"])
+        #expect(readFromAPage.status == 200, "reads carry no Origin check: the Host check stops rebinding")
+    }
+
+    @Test func anAllowedOriginMayWrite() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        _ = try await daemon.serveReady()
+        #expect(try await daemon.stopDaemon().status == 0)
+        let config = daemon.home + "/config.toml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "[server]\n", with: "[server]\nallowed_origins = [\"https://app.example\"]\n")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        _ = try await daemon.serveReady()
+        let envelope = #"{"act":"KNOW","actor":"did:example:web","body":{"text":"from the app"},"clock":1,"thread":"th_app"}"#
+        let allowed = try await exchange(
+            daemon.port, "POST", "/v1/records", body: envelope, headers: ["Host": "127.0.0.1:\(daemon.port)", "Origin": "https://app.example"])
+        #expect(allowed.status == 201)
     }
 }

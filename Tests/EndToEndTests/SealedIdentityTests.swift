@@ -87,7 +87,7 @@ import Testing
 
         // A home with its own identity: replaced only with --force and the right passphrase.
         try #require(try await fresh.cli(["init"]).status == 0)
-        let before = try FileFingerprint.tree(keysFolder)
+        let before = try await FileFingerprint.tree(keysFolder)
         let withPassphrase = ["SPL_BACKUP_PASSPHRASE": Self.passphrase]
         let refused = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys], timeout: 60, extraEnvironment: withPassphrase)
         #expect(refused.stderr == "Error: a private key already exists at \(keysFolder)/primary.key; refusing to replace the"
@@ -96,14 +96,14 @@ import Testing
             ["backup", "--auto", "restore-keys", keys, "--force"], timeout: 60,
             extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "still not the passphrase"])
         #expect(wrongForced.status == 1, "\(wrongForced.stderr)")
-        #expect(try FileFingerprint.tree(keysFolder) == before)
+        #expect(try await FileFingerprint.tree(keysFolder) == before)
 
         let started = try await fresh.start()
         try #require(started.status == 0, "\(started.stderr)")
         let running = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys, "--force"], timeout: 60, extraEnvironment: withPassphrase)
         #expect(running.stderr == "Error: a spl daemon is running for \(fresh.home); stop it with 'spl stop' before restoring its keys\n")
         _ = try await fresh.stopDaemon()
-        #expect(try FileFingerprint.tree(keysFolder) == before)
+        #expect(try await FileFingerprint.tree(keysFolder) == before)
 
         let forced = try await fresh.spl.run(["backup", "--auto", "restore-keys", keys, "--force", "-o", "json"], timeout: 60, extraEnvironment: withPassphrase)
         #expect(forced.status == 0, "\(forced.stderr)")

@@ -60,11 +60,11 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
     }
 
-    func sha256Hex(_ text: String) throws -> String {
+    func sha256Hex(_ text: String) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("spl-snapshot-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(text.utf8).write(to: file)
-        return String(try ShellTool.run("sha256sum", [file.path]).prefix(64))
+        return String(try await ShellTool.run("sha256sum", [file.path]).prefix(64))
     }
 
     /// `spl thread snapshot T --out <source scratch>/name`, required to succeed; the file's path.
@@ -95,7 +95,7 @@ import Testing
             #expect(manifest["version"] as? Int == 1)
             #expect(manifest["threads"] as? [String] == [Self.thread])
             #expect(manifest["records"] as? Int == 4)
-            #expect(manifest["ids_sha256"] as? String == (try sha256Hex(ids.sorted().joined(separator: "\n"))))
+            #expect(manifest["ids_sha256"] as? String == (try await sha256Hex(ids.sorted().joined(separator: "\n"))))
             #expect((manifest["instance_did"] as? String)?.hasPrefix("did:sync:instance:") == true)
             for (line, record) in zip(lines.dropFirst(), original) {
                 #expect(try object(line) as NSDictionary == record as NSDictionary)
@@ -118,7 +118,7 @@ import Testing
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stdout == "Restored \(path): 0 created, 4 already present (1 thread)\n")
             let json = try await target.cli(["thread", "restore", "--in", path, "-o", "json"])
-            #expect(json.stdout == #"{"object":"snapshot_restore","path":"\#(path)","dry_run":false,"created":0,"exists":4,"skipped":0,"threads":1}"# + "\n")
+            #expect(json.stdout == #"{"object":"snapshot_restore","path":"\#(path)","dry_run":false,"created":0,"exists":4,"skipped":0,"threads":1,"refused":[]}"# + "\n")
             #expect(try await records(target).count == 4)
         }
     }
@@ -262,6 +262,59 @@ import Testing
             try "{\"object\":\"list\"}\n".write(toFile: out, atomically: true, encoding: .utf8)
             let notSnapshot = try await source.cli(["thread", "restore", "--in", out])
             #expect(notSnapshot.stderr == "Error: snapshot \(out) refused: line 1 is not a snapshot_manifest object; is this a file written by 'spl thread snapshot'?; nothing was imported\n")
+        }
+    }
+
+    /// Issue 13: a snapshot could write routing rules into th_engine_config. A rule another
+    /// instance signed is refused with the line that holds it; --dry-run lists it and exits 1;
+    /// nothing is written. The instance that signed it takes the same file (its own records).
+    @Test func reservedThreadRecordsAreTakenOnlyUnderThisInstancesSignature() async throws {
+        try await withTwoDaemons { source, target in
+            let rule = try await source.cli(["config", "add-rule", "--name", "evil", "--target", "did:sync:agent:mallory", "--priority", "1000"])
+            try #require(rule.status == 0, "\(rule.stderr)")
+            let path = try await snapshot(source, ["th_engine_config"])
+            let lines = try lines(of: path)
+            let ruleLine = try #require(lines.firstIndex { $0.contains("\"name\":\"evil\"") })
+            let ruleID = try #require(try object(lines[ruleLine])["id"] as? String)
+            let identity = try await target.cli(["identity", "show", "-o", "json"])
+            let targetDID = try #require(try object(identity.stdout)["did"] as? String)
+            let before = try await records(target, "th_engine_config")
+
+            let refused = try await target.cli(["thread", "restore", "--in", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "Error: snapshot \(path) refused: line \(ruleLine + 1), record \(ruleID): th_engine_config is a reserved thread"
+                + " and the record is not signed by this instance (\(targetDID)); nothing was imported\n")
+            let dryRun = try await target.cli(["thread", "restore", "--in", path, "--dry-run"])
+            #expect(dryRun.status == 1)
+            #expect(dryRun.stdout.hasSuffix(
+                "1 refused (1 thread)\n  refused: line \(ruleLine + 1), record \(ruleID): th_engine_config is a reserved thread"
+                    + " and the record is not signed by this instance (\(targetDID))\n"), "\(dryRun.stdout)")
+            #expect(try await records(target, "th_engine_config").count == before.count, "nothing was written")
+            let rules = try await target.cli(["config", "list-rules"])
+            #expect(!rules.stdout.contains("evil"), "\(rules.stdout)")
+
+            let own = try await source.cli(["thread", "restore", "--in", path])
+            #expect(own.status == 0, "\(own.stderr)")
+        }
+    }
+
+    /// Issue 13: one huge line is refused as soon as the reader has seen past the bound, with
+    /// its line number, and nothing is written.
+    @Test func aHugeLineIsRefusedWithoutReadingTheRest() async throws {
+        try await withTwoDaemons { source, target in
+            try await writeRecords(source)
+            let path = try await snapshot(source, [Self.thread])
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seekToEnd()
+            let megabyte = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+            for _ in 0..<40 { try handle.write(contentsOf: megabyte) }
+            try handle.close()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count
+            let refused = try await target.cli(["thread", "restore", "--in", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "Error: snapshot \(path) refused: line \(lines) is longer than 16777216 bytes,"
+                + " more than any record takes; the file is not a snapshot spl wrote; nothing was imported\n")
+            #expect(try await records(target).isEmpty)
         }
     }
 }

@@ -44,6 +44,7 @@ import Testing
             host = "0.0.0.0"
             port = 9300
             sse_heartbeat_secs = 2
+            allowed_origins = ["https://app.example", "http://localhost:3000"]
             [store]
             url = "sqlite:///data/hub.db"
             durability = "full"
@@ -56,7 +57,8 @@ import Testing
             """
         let config = try HomeConfig.parse(text, path: "/h/config.toml", environment: environment)
         #expect(config.identity == .init(actor: "did:sync:user:bob", did: did))
-        #expect(config.server == .init(host: "0.0.0.0", port: 9300, sseHeartbeatSecs: 2))
+        #expect(config.server == .init(
+            host: "0.0.0.0", port: 9300, sseHeartbeatSecs: 2, allowedOrigins: ["https://app.example", "http://localhost:3000"]))
         #expect(config.store == .init(url: "sqlite:///data/hub.db", durability: .full))
         #expect(config.backup == .init(root: "/backups", retentionDays: 30,
                                        dailyAt: .init(hour: 23, minute: 45)!, intervalSecs: 5, auto: true))
@@ -143,6 +145,8 @@ import Testing
         ("[server]\nhost = \"\"", "server.host", "a host name or address"),
         ("[server]\nsse_heartbeat_secs = 0", "server.sse_heartbeat_secs", "an integer from 1 to 86400"),
         ("[server]\nsse_heartbeat_secs = 1.5", "server.sse_heartbeat_secs", "an integer from 1 to 86400"),
+        ("[server]\nallowed_origins = \"https://a.example\"", "server.allowed_origins", "a list of origins such as [\"https://app.example\"]"),
+        ("[server]\nallowed_origins = [\"app.example\"]", "server.allowed_origins", "a list of origins such as [\"https://app.example\"]"),
         ("[identity]\nactor = \"ana\"", "identity.actor", "a DID (did:…) of at most 512 bytes"),
         ("[identity]\ndid = \"did:key:nope\"", "identity.did", "the did:key of an Ed25519 key (did:key:z6Mk…)"),
         ("[store]\ndurability = \"paranoid\"", "store.durability", "\"normal\" or \"full\""),

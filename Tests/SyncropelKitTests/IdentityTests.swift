@@ -54,9 +54,28 @@ import Testing
         }
         var badBase64 = record
         badBase64.signature = RecordSignature(sig: "%%%", signer: identity.didKey.description)
-        #expect(throws: RecordError(.badSignature, field: "sig", "sig must be base64 of a 64-byte Ed25519 signature")) {
+        #expect(throws: RecordError(.badSignature, field: "sig", "sig must be the canonical base64 of a 64-byte Ed25519 signature")) {
             try badBase64.verifySignature()
         }
+    }
+
+    /// Issue 13: a signature whose last base64 character has a spare bit set decodes to the
+    /// same 64 bytes, so a lenient decoder verifies it; only the canonical text is accepted.
+    @Test func aSignatureWithSpareBitsSetIsRefused() throws {
+        let identity = SigningIdentity()
+        let signed = try identity.sign(Record(act: .know, actor: "did:example:a", body: JSONObject(["text": "x"]), clock: 1, thread: "th_a"))
+        let text = Array(signed.signature!.sig)
+        #expect(text.count == 88 && text.suffix(2) == ["=", "="])
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let last = alphabet.firstIndex(of: text[85])!
+        #expect(last & 0b1111 == 0, "a 64-byte signature leaves 4 spare bits in its last character")
+        var bent = signed
+        bent.signature = RecordSignature(sig: String(text[..<85]) + String(alphabet[last | 1]) + "==", signer: signed.signature!.signer)
+        #expect(Data(base64Encoded: bent.signature!.sig) == Data(base64Encoded: signed.signature!.sig), "the same bytes")
+        #expect(throws: RecordError(.badSignature, field: "sig", "sig must be the canonical base64 of a 64-byte Ed25519 signature")) {
+            try bent.verifySignature()
+        }
+        try signed.verifySignature()
     }
 
     @Test func rawKeyRoundTrip() throws {

@@ -183,7 +183,7 @@ import Testing
     @Test func thePlanSplitsNewFromStoredRecords() throws {
         let records = try Self.sample()
         let snapshot = try ThreadSnapshot(decoding: Self.snapshotBytes(records))
-        let plan = try SnapshotImportPlan(snapshot: snapshot, stored: [records[1]])
+        let plan = try SnapshotImportPlan(snapshot: snapshot, stored: [records[1]], instance: Self.identity.didKey.description)
         #expect(plan.toCreate.map(\.line) == [2, 4])
         #expect(plan.alreadyPresent.map(\.line) == [3])
         #expect(plan.skipped.isEmpty)
@@ -195,7 +195,7 @@ import Testing
         let snapshot = try ThreadSnapshot(decoding: Self.snapshotBytes(records))
         let holder = try Self.record("already here", clock: 2, actor: "did:example:b")
         #expect(throws: SnapshotError.conflictsWithStore(line: 3, id: records[1].id.hex, storedID: holder.id.hex)) {
-            try SnapshotImportPlan(snapshot: snapshot, stored: [holder])
+            try SnapshotImportPlan(snapshot: snapshot, stored: [holder], instance: Self.identity.didKey.description)
         }
         #expect(SnapshotError.conflictsWithStore(line: 3, id: "a", storedID: "b").description
             == "line 3, record a: the store already holds record b with the same thread, actor and clock")
@@ -204,14 +204,60 @@ import Testing
     @Test func theSourceBootstrapGivesWayToTheStoresOwn() throws {
         let source = try Self.bootstrap("did:sync:instance:source")
         let target = try Self.bootstrap("did:sync:instance:target")
-        let rule = try Record(
+        let rule = try Self.identity.sign(Record(
             act: .learn, actor: "did:sync:system:engine", body: JSONObject(["kind": "core.routing_rule.v1", "name": "r"]), clock: 1,
-            thread: "th_engine_config")
+            thread: "th_engine_config"))
         let snapshot = try ThreadSnapshot(decoding: Self.snapshotBytes([source, rule], threads: ["th_engine_config"]))
-        let plan = try SnapshotImportPlan(snapshot: snapshot, stored: [target])
+        let plan = try SnapshotImportPlan(snapshot: snapshot, stored: [target], instance: Self.identity.didKey.description)
         #expect(plan.skipped.map(\.line) == [2])
         #expect(plan.toCreate.map(\.line) == [3])
         #expect(plan.toSend.map(\.line) == [3])
+        #expect(plan.refused.isEmpty)
         #expect(source.isInstanceBootstrap && !rule.isInstanceBootstrap)
+    }
+
+    /// Issue 13: an unsigned routing rule, a rule signed by a stranger and a setting signed by
+    /// a stranger claiming the operator's actor are refused on every reserved thread; a record
+    /// signed by this instance and an ordinary thread's records are imported.
+    @Test func reservedThreadsTakeOnlyThisInstancesSignature() throws {
+        let instance = Self.identity.didKey.description
+        let stranger = SigningIdentity()
+        let unsigned = try Record(
+            act: .learn, actor: "did:sync:user:operator", body: JSONObject(["kind": "core.routing_rule.v1", "name": "evil", "priority": 1000]),
+            clock: 5, thread: "th_engine_config")
+        let strangerRule = try stranger.sign(Record(
+            act: .learn, actor: "did:sync:user:operator", body: JSONObject(["kind": "core.routing_rule.v1", "name": "evil2"]),
+            clock: 6, thread: "th_engine_config"))
+        let strangerSetting = try stranger.sign(Record(
+            act: .learn, actor: "did:sync:user:operator", body: JSONObject(["topic": "auth_required", "value": false]),
+            clock: 1, thread: "th_federation_pairs"))
+        let ours = try Self.identity.sign(Record(
+            act: .learn, actor: "did:sync:user:operator", body: JSONObject(["kind": "core.routing_rule.v1", "name": "ok"]),
+            clock: 7, thread: "th_engine_config"))
+        let ordinary = try Self.record("plain", clock: 1)
+        let snapshot = try ThreadSnapshot(decoding: Self.snapshotBytes(
+            [unsigned, strangerRule, strangerSetting, ours, ordinary], threads: ["th_a", "th_engine_config", "th_federation_pairs"]))
+        let plan = try SnapshotImportPlan(snapshot: snapshot, stored: [], instance: instance)
+        #expect(plan.refused == [
+            .reservedThreadNotSigned(line: 2, id: unsigned.id.hex, thread: "th_engine_config", instance: instance),
+            .reservedThreadNotSigned(line: 3, id: strangerRule.id.hex, thread: "th_engine_config", instance: instance),
+            .reservedThreadNotSigned(line: 4, id: strangerSetting.id.hex, thread: "th_federation_pairs", instance: instance),
+        ])
+        #expect(plan.toCreate.map(\.line) == [5, 6])
+        #expect(SnapshotError.reservedThreadNotSigned(line: 2, id: "ab", thread: "th_consent", instance: "did:key:zX").description
+            == "line 2, record ab: th_consent is a reserved thread and the record is not signed by this instance (did:key:zX)")
+        #expect(RecordRules.reservedThreads == ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent"])
+    }
+
+    /// Issue 13: a file with one 1 GB line took 3.1 GB to refuse.
+    @Test func aLineLongerThanAnySnapshotLineIsRefusedByNumber() throws {
+        let records = try Self.sample()
+        var bytes = Self.snapshotBytes(records)
+        bytes += [UInt8](repeating: UInt8(ascii: "x"), count: ThreadSnapshot.maxLineBytes + 1) + [10]
+        #expect(throws: SnapshotError.lineTooLong(line: records.count + 2, limit: ThreadSnapshot.maxLineBytes)) {
+            try ThreadSnapshot(decoding: bytes)
+        }
+        #expect(SnapshotError.lineTooLong(line: 3, limit: 16 << 20).description
+            == "line 3 is longer than 16777216 bytes, more than any record takes; the file is not a snapshot spl wrote")
     }
 }

@@ -26,7 +26,7 @@ import Testing
         _ feed: RecordFeed, _ thread: String, _ replay: ReplayStart = .liveOnly, store: SQLiteRecordStore,
         closed: ConnectionCloses = ConnectionCloses()
     ) async throws -> FeedReader {
-        let subscription = try #require(await feed.subscribe(thread: thread, replay: replay, store: store) { closed.record() })
+        let subscription = try #require(try await feed.subscribe(thread: thread, replay: replay, store: store) { closed.record() })
         return FeedReader(subscription: subscription, store: store)
     }
 
@@ -150,7 +150,20 @@ import Testing
             #expect(try await readers[index].rest().map(\.text) == ["event: server_shutdown\ndata: {\"retry_after_ms\":2000}\n\n"])
         }
         #expect(await feed.watcherCount == 0)
-        #expect(await feed.subscribe(thread: "th_x", replay: .liveOnly, store: store) {} == nil)
+        #expect(try await feed.subscribe(thread: "th_x", replay: .liveOnly, store: store) {} == nil)
+    }
+
+    /// Issue 13: 5000 watchers were accepted without a cap.
+    @Test func watchersPastTheCapAreRefusedUntilOneCloses() async throws {
+        let store = try store()
+        let feed = RecordFeed(maxWatchers: 2)
+        _ = try await subscribe(feed, "th_x", store: store)
+        let second = try #require(try await feed.subscribe(thread: "th_y", replay: .liveOnly, store: store) {})
+        let refusal = APIError(.serviceUnavailable, "TOO_MANY_WATCHES", "2 watches are open, the most this daemon keeps; close one or raise [server] max_watchers")
+        await #expect(throws: refusal) { try await feed.subscribe(thread: "th_z", replay: .liveOnly, store: store) {} }
+        await feed.remove(second, ending: .disconnected)
+        #expect(try await feed.subscribe(thread: "th_z", replay: .liveOnly, store: store) {} != nil)
+        await feed.shutdown()
     }
 
     @Test func heartbeatsGoOnlyToWatchersWithNothingQueued() async throws {

@@ -115,6 +115,29 @@ import Testing
         #expect(report.badSignatures.first?.description == "record \(written[2].id) (sequence 3): bad signature: signature does not verify for record \(written[2].id)")
         try await store.close()
     }
+
+    /// Issue 13: stripping the signatures off a backup left it passing verify ("0 checked").
+    /// The instance signs every record of a reserved thread, so an unsigned one there is named;
+    /// an unsigned record elsewhere is an ordinary unsigned record.
+    @Test func anUnsignedRecordOnAReservedThreadIsNamed() async throws {
+        let fixture = StoreFixture()
+        let store = try fixture.openStore()
+        let identity = SigningIdentity()
+        let rule = RecordDraft(
+            act: .learn, actor: "did:sync:user:operator", body: JSONObject(["kind": "core.routing_rule.v1", "name": "r", "target": "did:sync:agent:x"]),
+            clock: 1, thread: "th_engine_config")
+        let written = try await store.ingest(batch: [rule, draft(clock: 1)], signingWith: identity)
+        try await store.database.write { db in
+            try db.execute(sql: "UPDATE records SET sig = NULL, signer = NULL")
+        }
+        let report = try await store.sweepContentAddresses()
+        #expect(report.badSignatures.isEmpty)
+        #expect(report.signaturesChecked == 0)
+        #expect(report.badRecords.map(\.description) == [
+            "record \(written[0].id) (sequence 1): bad signature: no signature on reserved thread th_engine_config, where the instance signs every record"
+        ])
+        try await store.close()
+    }
 }
 
 @Suite struct PipelinedSweepTests {

@@ -38,8 +38,10 @@ extension Record {
         guard let key = keys.key(for: signature.signer) else {
             throw RecordError(.badSignature, field: "signer", "signer must be a did:key of an Ed25519 key")
         }
-        guard let bytes = Data(base64Encoded: signature.sig), bytes.count == 64 else {
-            throw RecordError(.badSignature, field: "sig", "sig must be base64 of a 64-byte Ed25519 signature")
+        // Canonical base64 only: a decoder that ignores the spare bits of the last character
+        // accepts several texts for one signature, and a stored text must be the one signed.
+        guard let bytes = Data(base64Encoded: signature.sig), bytes.count == 64, bytes.base64EncodedString() == signature.sig else {
+            throw RecordError(.badSignature, field: "sig", "sig must be the canonical base64 of a 64-byte Ed25519 signature")
         }
         guard key.publicKey.isValidSignature(bytes, for: canonical) else {
             throw RecordError(.badSignature, field: "sig", "signature does not verify for record \(id)")

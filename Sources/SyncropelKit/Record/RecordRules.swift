@@ -9,9 +9,10 @@ public enum RecordRules {
     /// What export formats add and importers strip.
     public static let exportFieldNames: Set<String> = ["object", "id", "sequence", "created_at"]
 
-    /// The reserved threads (SPEC 3.5); the first three accept local writes only.
     public static let engineConfigThread = "th_engine_config"
-    public static let localOnlyThreads: Set<String> = ["th_engine_config", "th_actor_registry", "th_consent"]
+    /// The reserved threads (SPEC 3.5): what is written there configures the instance, so
+    /// only the local socket writes them, and an import takes only this instance's records.
+    public static let reservedThreads: Set<String> = ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent"]
 
     public static func checkActor(_ actor: String) throws(RecordError) {
         guard actor.hasPrefix("did:") else {

@@ -29,6 +29,11 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
     case clockClash(line: Int, id: String, otherLine: Int)
     /// The store already holds another record with this record's (thread, actor, clock).
     case conflictsWithStore(line: Int, id: String, storedID: String)
+    /// A record for a reserved thread that this instance's key did not sign: configuration
+    /// (routing rules, settings) is taken from this instance only.
+    case reservedThreadNotSigned(line: Int, id: String, thread: String, instance: String)
+    /// A line longer than any record can be (`ThreadSnapshot.maxLineBytes`); reading stops there.
+    case lineTooLong(line: Int, limit: Int)
     /// The number of record lines differs from the manifest's `records`.
     case countMismatch(manifest: Int, found: Int)
     /// The records' ids do not hash to the manifest's `ids_sha256`.
@@ -62,6 +67,10 @@ public enum SnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
             return "line \(line), record \(id): line \(otherLine) has another record with the same thread, actor and clock"
         case let .conflictsWithStore(line, id, storedID):
             return "line \(line), record \(id): the store already holds record \(storedID) with the same thread, actor and clock"
+        case let .reservedThreadNotSigned(line, id, thread, instance):
+            return "line \(line), record \(id): \(thread) is a reserved thread and the record is not signed by this instance (\(instance))"
+        case let .lineTooLong(line, limit):
+            return "line \(line) is longer than \(limit) bytes, more than any record takes; the file is not a snapshot spl wrote"
         case let .countMismatch(manifest, found):
             return "the manifest counts \(manifest) records but the file has \(found); the file is incomplete or was edited"
         case let .digestMismatch(manifest, computed):

@@ -23,6 +23,11 @@ public struct ThreadSnapshot: Sendable {
     public let manifest: SnapshotManifest
     public let entries: [Entry]
 
+    /// No line of a snapshot spl writes is longer: a record takes at most 2 MiB, and the
+    /// manifest names every thread. A reader refuses a longer line before reading on, so a
+    /// file with one huge line cannot take the memory of several copies of it.
+    public static let maxLineBytes = 16 << 20
+
     /// The file's bytes: the manifest line, then each record on a line of its own.
     public static func encode(manifest: SnapshotManifest, records: [JSONValue]) -> [UInt8] {
         var bytes = Array(manifest.jsonValue.serialized().utf8)
@@ -38,6 +43,9 @@ public struct ThreadSnapshot: Sendable {
     public init(decoding bytes: [UInt8]) throws(SnapshotError) {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
+        if let long = lines.firstIndex(where: { $0.count > Self.maxLineBytes }) {
+            throw .lineTooLong(line: long + 1, limit: Self.maxLineBytes)
+        }
         guard let first = lines.first else { throw .empty }
         manifest = try SnapshotManifest(json: Self.parse(first, line: 1))
         let threads = Set(manifest.threads)

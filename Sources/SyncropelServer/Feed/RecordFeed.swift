@@ -34,8 +34,13 @@ actor RecordFeed {
     /// Records read from the store per step of the fan-out.
     static let readPage = 1000
 
-    init(capacity: Int = 1024, logger: Logger = Logger(label: "watch")) {
+    /// Watches open at once; past it `subscribe` refuses, so a flood of watchers cannot
+    /// take every descriptor and a queue each.
+    let maxWatchers: Int
+
+    init(capacity: Int = 1024, maxWatchers: Int = 1000, logger: Logger = Logger(label: "watch")) {
         self.capacity = capacity
+        self.maxWatchers = maxWatchers
         self.logger = logger
     }
 
@@ -43,12 +48,16 @@ actor RecordFeed {
     var watcherCount: Int { watchers.values.reduce(0) { $0 + $1.count } }
 
     /// A new watcher of `thread`, live from the records committed after this call; nil once
-    /// the feed is shut down. The first watcher attaches the feed to `store`.
+    /// the feed is shut down. The first watcher attaches the feed to `store`. Throws
+    /// `TOO_MANY_WATCHES` when `maxWatchers` are open.
     func subscribe(
         thread: String, replay: ReplayStart, store: SQLiteRecordStore,
         closeConnection: @escaping @Sendable () -> Void
-    ) -> FeedSubscription? {
+    ) throws(APIError) -> FeedSubscription? {
         guard !isShutDown else { return nil }
+        guard watcherCount < maxWatchers else {
+            throw APIError(.serviceUnavailable, "TOO_MANY_WATCHES", "\(maxWatchers) watches are open, the most this daemon keeps; close one or raise [server] max_watchers")
+        }
         attach(store)
         let subscription = FeedSubscription(
             id: nextID, thread: thread, replay: replay, liveAfter: delivered, capacity: capacity,

@@ -7,9 +7,9 @@ import SyncropelStore
 
 /// `POST /v1/admin/backup`: a backup taken while the daemon keeps serving (SPEC 8.2 `backup now`).
 ///
-/// Body (optional): `{"to": "/absolute/file"}` writes there instead of a timestamped name in
-/// the instance folder; accepted only through run/spl.sock, since it writes where the
-/// daemon's user may write. Either way an existing file is never overwritten (409
+/// Served only on run/spl.sock (`LocalOnlyRoutes`). Body (optional): `{"to": "/absolute/file"}`
+/// writes there instead of a timestamped name in the instance folder. Either way an existing
+/// file is never overwritten (409
 /// `BACKUP_EXISTS`). With `SPL_BACKUP_PASSPHRASE` in the daemon's environment a
 /// timestamped backup also gets `keys.<stamp>.sealed` beside it (SPEC 8.4).
 ///
@@ -100,9 +100,6 @@ struct BackupRoutes {
         guard let value = object["to"] else { return nil }
         guard let path = value.stringValue, path.hasPrefix("/") else {
             throw APIError.invalidField("to", "to must be an absolute file path")
-        }
-        guard context.viaUnixSocket else {
-            throw APIError(.forbidden, "LOCAL_ONLY", "a backup to a chosen file is taken only through the local socket (spl backup now --to FILE)", field: "to")
         }
         return path
     }

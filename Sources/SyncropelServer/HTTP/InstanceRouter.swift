@@ -3,9 +3,11 @@ import SyncropelKit
 
 /// The one router both listeners answer with (SPEC 7).
 enum InstanceRouter {
-    static func make(gate: InstanceGate, feed: RecordFeed, version: String) -> Router<InstanceRequestContext> {
+    static func make(gate: InstanceGate, feed: RecordFeed, version: String, browserGuard: BrowserRequestGuard) -> Router<InstanceRequestContext> {
         let router = Router(context: InstanceRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(serverHeader: "spl/\(version)"))
+        router.add(middleware: browserGuard)
+        router.add(middleware: LocalOnlyRoutes())
         InstanceRoutes(gate: gate).register(on: router)
         RecordRoutes(gate: gate).register(on: router)
         ThreadRoutes(gate: gate).register(on: router)

@@ -86,7 +86,7 @@ struct RecordRoutes {
 
     /// Rule 3.3.6: until TCP clients authenticate, reserved threads are written only through the socket.
     private func checkReservedThread(_ thread: String, context: InstanceRequestContext, field: String) throws {
-        guard !context.viaUnixSocket, RecordRules.localOnlyThreads.contains(thread) else { return }
+        guard !context.viaUnixSocket, RecordRules.reservedThreads.contains(thread) else { return }
         throw APIError(.forbidden, "RESERVED_THREAD", "\(thread) is written only through the local socket (spl on this machine)", field: field)
     }
 

@@ -22,7 +22,7 @@ struct WatchRoutes {
     private func watch(_ request: Request, thread: String, channel: any Channel) async throws -> Response {
         let instance = try gate.readyInstance()
         let replay = try Self.replayStart(request)
-        let subscription = await feed.subscribe(thread: thread, replay: replay, store: instance.store) {
+        let subscription = try await feed.subscribe(thread: thread, replay: replay, store: instance.store) {
             channel.close(promise: nil)
         }
         guard let subscription else {

@@ -29,6 +29,10 @@ public struct Daemon: Sendable {
     /// is printed as `Error: <reason>` on stderr and logged as one ERROR line (target
     /// `startup`, message `start failed: <reason>`); reasons name the file at fault.
     public func run() async -> Int32 {
+        // Whatever the caller's umask, nothing the daemon creates (the socket, SQLite's side
+        // files, temporary files) is open to group or others.
+        umask(0o077)
+        RaisedFileLimit.apply()
         let logger: Logger
         do {
             logger = try startLogging()
@@ -95,8 +99,9 @@ public struct Daemon: Sendable {
         let gate = InstanceGate()
         let failure = StartupFailure()
         let signal = BindSignal(listeners: 2)
-        let feed = RecordFeed()
-        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version).buildResponder()
+        let feed = RecordFeed(maxWatchers: config.server.maxWatchers)
+        let browserGuard = BrowserRequestGuard(host: host, port: port, allowedOrigins: Set(config.server.allowedOrigins))
+        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version, browserGuard: browserGuard).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
             home: home, config: config, identity: identity, options: options, storePath: storePath,
@@ -108,12 +113,14 @@ public struct Daemon: Sendable {
         let instanceService = InstanceService(
             sequence: sequence, gate: gate, signal: signal, failure: failure, runInfo: runInfo, lock: lock, logger: logger)
         let serverLogger = Logger(label: "http")
+        // TCP is open to anything that can reach the port; the socket only to this user.
         let tcpListener = Listener(
-            responder: responder, address: .hostname(host, port: port), name: bind, signal: signal, failure: failure,
-            logger: serverLogger)
+            responder: responder, address: .hostname(host, port: port), name: bind,
+            limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
+            signal: signal, failure: failure, logger: serverLogger)
         let socketListener = Listener(
             responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
-            signal: signal, failure: failure, logger: serverLogger)
+            limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
         // Last, so it stops first: open watches end before the listeners wait for their requests.
         let feedService = RecordFeedService(feed: feed, heartbeat: heartbeat)
         let services: [any Service] = [instanceService, tcpListener, socketListener, feedService]
@@ -159,17 +166,22 @@ public struct Daemon: Sendable {
         }
     }
 
-    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3); creates the home's folders.
+    /// JSON lines in logs/spl.log, at the level `SPL_LOG` names (SPEC 5.3); creates the home's
+    /// folders and puts back their private modes, saying so in the log.
     private func startLogging() throws(StartupError) -> Logger {
+        let repairs: [String]
         do {
             try home.create()
+            repairs = try home.enforcePrivateModes()
             let level = try LogLevelSetting.level(from: environment)
             let file = try RotatingLogFile(path: home.logFile)
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, file: file, logLevel: level) }
         } catch {
             throw .configuration("\(error)")
         }
-        return Logger(label: "startup")
+        let logger = Logger(label: "startup")
+        for repair in repairs { logger.warning("\(repair)") }
+        return logger
     }
 
     private func resolveStorePath(_ config: HomeConfig) throws(StartupError) -> String {

@@ -60,9 +60,18 @@ struct Listener: Service {
     let address: String
     let failure: StartupFailure
 
-    init(responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String, signal: BindSignal, failure: StartupFailure, logger: Logger) {
+    /// `limit`, when given, caps the connections open at once; `idleTimeout` closes a connection
+    /// that waits that long between requests or for a whole request head (bytes trickled one at
+    /// a time do not reset it), so idle and slow sockets cannot pile up.
+    init(
+        responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String, limit: ConnectionLimit?,
+        idleTimeout: Duration?, signal: BindSignal, failure: StartupFailure, logger: Logger
+    ) {
         application = Application(
-            responder: responder, configuration: .init(address: address, serverName: nil),
+            responder: responder,
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: limit.map { [$0.handler()] } ?? [], idleTimeout: idleTimeout.map { TimeAmount($0) })),
+            configuration: .init(address: address, serverName: nil),
             onServerRunning: { _ in signal.bound() }, logger: logger)
         self.address = name
         self.failure = failure

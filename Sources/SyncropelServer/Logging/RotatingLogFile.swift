@@ -107,7 +107,8 @@ public final class RotatingLogFile: @unchecked Sendable {
     /// Opens `path` for appending; a file made here is `chmod`ed to 0600 whatever the umask,
     /// an existing one keeps its mode.
     private static func openForAppend(_ path: String) throws(HomeError) -> (descriptor: Int32, size: Int) {
-        var descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, FileMode.privateFile)
+        // O_NOFOLLOW: a log linked elsewhere would have the daemon append to a file it does not own.
+        var descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FileMode.privateFile)
         if descriptor >= 0 {
             guard fchmod(descriptor, FileMode.privateFile) == 0 else {
                 let code = errno
@@ -115,7 +116,7 @@ public final class RotatingLogFile: @unchecked Sendable {
                 throw .fileSystem(action: "set the mode of", path: path, errno: code)
             }
         } else if errno == EEXIST {
-            descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
         }
         guard descriptor >= 0 else { throw .fileSystem(action: "open", path: path, errno: errno) }
         var info = stat()

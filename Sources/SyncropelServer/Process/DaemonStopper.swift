@@ -30,14 +30,22 @@ public struct DaemonStopper: Sendable {
     }
 
     /// True when `pid` runs `spl serve` and holds this home's lock file open.
+    ///
+    /// The open file is compared by device and inode, not by path: /proc names it by its
+    /// resolved path, and a home reached through a symlinked parent has another spelling.
     func isOurDaemon(_ pid: Int32) -> Bool {
         guard let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        guard arguments.contains("serve") else { return false }
+        guard arguments.contains("serve"), let lock = Self.fileIdentity(home.lockFile) else { return false }
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-        return descriptors.contains { descriptor in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")) == home.lockFile
-        }
+        return descriptors.contains { Self.fileIdentity("/proc/\(pid)/fd/\($0)") == lock }
+    }
+
+    /// Device and inode of the file `path` leads to.
+    private static func fileIdentity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
     private func lockFreed(within limit: Duration) async -> Bool {

@@ -18,10 +18,19 @@ extension DaemonClient {
 
     /// The instance DID of the daemon's identity (`GET /v1/identity`).
     func instanceDID() async throws -> String {
-        guard let did = try await get("/v1/identity").value(atPath: "instance_did")?.stringValue else {
-            throw DaemonClientError.malformedAnswer(request: "GET /v1/identity", status: 200, reason: "no instance_did")
+        try await identity("instance_did")
+    }
+
+    /// The did:key the daemon signs records with (`GET /v1/identity`).
+    func signerDID() async throws -> String {
+        try await identity("did")
+    }
+
+    private func identity(_ field: String) async throws -> String {
+        guard let value = try await get("/v1/identity").value(atPath: field)?.stringValue else {
+            throw DaemonClientError.malformedAnswer(request: "GET /v1/identity", status: 200, reason: "no \(field)")
         }
-        return did
+        return value
     }
 
     /// Stores `envelopes` as one all-or-nothing batch, exactly as they are: `"sign": false`

@@ -56,6 +56,7 @@ struct DoctorCommand: AsyncParsableCommand {
         checks.append(BackupChecks.identityBackup(instance, folder: folder))
         checks.append(FileModeChecks.keys(instance, folder: folder))
         checks.append(FileModeChecks.secrets(instance))
+        checks.append(FileModeChecks.run(instance))
         checks.append(FileModeChecks.store(instance))
         checks.append(FileModeChecks.backups(instance, folder: folder))
         return checks

@@ -12,8 +12,10 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
         discussion: """
             Nothing is written unless the whole file checks out: every line parses, every record id \
             is recomputed from its content and must equal the exported id, every signature verifies, \
-            the record count and ids_sha256 match the manifest, and no record collides with a stored \
-            record on the same thread, actor and clock. Records are stored as exported: signed ones \
+            the record count and ids_sha256 match the manifest, no record collides with a stored \
+            record on the same thread, actor and clock, and every new record for a reserved thread \
+            (th_engine_config, th_actor_registry, th_federation_pairs, th_consent) is signed by this \
+            instance; --dry-run lists those that are not. Records are stored as exported: signed ones \
             keep sig and signer, unsigned ones stay unsigned. Importing the same file again stores \
             nothing new. The source instance's own bootstrap record is skipped: this store has its own.
             """
@@ -32,6 +34,7 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
         var created = 0
         var exists = 0
         var skipped = 0
+        var refused: [SnapshotError] = []
     }
 
     func run() async throws {
@@ -40,13 +43,19 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
         let outcome = try await DaemonClient.run { client in
             let plan = try await Self.plan(snapshot, against: client, path: path)
             if dryRun {
-                return Outcome(created: plan.toCreate.count, exists: plan.alreadyPresent.count, skipped: plan.skipped.count)
+                return Outcome(
+                    created: plan.toCreate.count, exists: plan.alreadyPresent.count, skipped: plan.skipped.count, refused: plan.refused)
+            }
+            if let first = plan.refused.first {
+                let more = plan.refused.count > 1 ? " (and \(plan.refused.count - 1) more; --dry-run lists them)" : ""
+                throw OperatorError("snapshot \(path) refused: \(first)\(more); nothing was imported")
             }
             var outcome = try await Self.send(plan.toSend, to: client, progress: !output.json)
             outcome.skipped = plan.skipped.count
             return outcome
         }
         report(outcome, path: path, threads: snapshot.manifest.threads.count)
+        if !outcome.refused.isEmpty { throw ExitCode(1) }
     }
 
     /// The checked snapshot; any problem refuses the import with the line and record at fault.
@@ -54,14 +63,41 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw OperatorError("no snapshot file at \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OperatorError("cannot read snapshot \(path); check that it is a file you may read")
-        }
         do {
-            return try ThreadSnapshot(decoding: Array(data))
-        } catch {
+            return try ThreadSnapshot(decoding: try readLines(path))
+        } catch let error as SnapshotError {
             throw OperatorError("snapshot \(path) refused: \(error); nothing was imported")
         }
+    }
+
+    /// The file's bytes, read a chunk at a time so a line longer than any snapshot line is
+    /// refused as soon as it is seen, not after the whole of it is in memory.
+    private static func readLines(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw OperatorError("cannot read snapshot \(path); check that it is a file you may read")
+        }
+        defer { try? handle.close() }
+        var bytes: [UInt8] = []
+        var line = 1
+        var lineBytes = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            let newlines = chunk.lazy.filter { $0 == UInt8(ascii: "\n") }.count
+            if let last = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                let beforeFirst = chunk.firstIndex(of: UInt8(ascii: "\n"))! - chunk.startIndex
+                guard lineBytes + beforeFirst <= ThreadSnapshot.maxLineBytes else {
+                    throw SnapshotError.lineTooLong(line: line, limit: ThreadSnapshot.maxLineBytes)
+                }
+                lineBytes = chunk.endIndex - last - 1
+            } else {
+                lineBytes += chunk.count
+            }
+            line += newlines
+            guard lineBytes <= ThreadSnapshot.maxLineBytes else {
+                throw SnapshotError.lineTooLong(line: line, limit: ThreadSnapshot.maxLineBytes)
+            }
+            bytes += chunk
+        }
+        return bytes
     }
 
     /// Plans the import against what the store holds on the snapshot's threads.
@@ -77,8 +113,9 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
                 }
             }
         }
+        let instance = try await client.signerDID()
         do {
-            return try SnapshotImportPlan(snapshot: snapshot, stored: stored)
+            return try SnapshotImportPlan(snapshot: snapshot, stored: stored, instance: instance)
         } catch {
             throw OperatorError("snapshot \(path) refused: \(error); nothing was imported")
         }
@@ -136,6 +173,7 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
                 "object": "snapshot_restore", "path": .string(path), "dry_run": .bool(dryRun),
                 "created": .integer(JSONInteger(Int64(outcome.created))), "exists": .integer(JSONInteger(Int64(outcome.exists))),
                 "skipped": .integer(JSONInteger(Int64(outcome.skipped))), "threads": .integer(JSONInteger(Int64(threads))),
+                "refused": .array(outcome.refused.map { .string($0.description) }),
             ])).serialized())
             return
         }
@@ -145,8 +183,10 @@ struct ThreadRestoreCommand: AsyncParsableCommand {
             line += ", \(outcome.skipped) skipped (the source instance's bootstrap record; this store has its own)"
         }
         let threadCount = ThreadSnapshotCommand.count(threads, "thread")
+        if !outcome.refused.isEmpty { line += ", \(outcome.refused.count) refused" }
         print(dryRun
             ? "Dry run of \(path), nothing written: \(line) (\(threadCount))"
             : "Restored \(path): \(line) (\(threadCount))")
+        for refusal in outcome.refused { print("  refused: \(refusal)") }
     }
 }

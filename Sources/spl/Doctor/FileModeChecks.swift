@@ -33,6 +33,21 @@ enum FileModeChecks {
         return row("secrets mode", tree(folder), failing: true, passDetail: "\(folder) and its files: owner only")
     }
 
+    /// run/ holds the socket, and what is written there the instance key signs: a run/ that
+    /// others can enter, or that is a link to somewhere else, fails (the daemon repairs the
+    /// mode and refuses the link at its next start).
+    static func run(_ instance: DoctorInstance) -> DoctorCheck {
+        let name = "run mode"
+        let folder = instance.home.runDirectory
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { return .pass(name, "no \(folder) yet") }
+        guard info.st_mode & S_IFMT != S_IFLNK else {
+            let quoted = ShellWord.quoted(folder)
+            return .fail(name, "\(folder) is a symbolic link", fix: "rm \(quoted) && mkdir -m 700 \(quoted)")
+        }
+        return row(name, tree(folder), failing: true, passDetail: "\(folder) and its files: owner only")
+    }
+
     /// hub.db and, while open, its -wal and -shm (SQLite gives them the store's mode).
     static func store(_ instance: DoctorInstance) -> DoctorCheck {
         let path = instance.storePath
@@ -77,12 +92,13 @@ enum FileModeChecks {
         return open
     }
 
-    /// The path when group or others can open it; nil when it is private or missing.
+    /// The path when group or others can open it (a file, folder or socket); nil when it is
+    /// private or missing.
     static func openPath(_ path: String) -> OpenPath? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         let kind = info.st_mode & S_IFMT
-        guard kind == S_IFREG || kind == S_IFDIR else { return nil }
+        guard kind == S_IFREG || kind == S_IFDIR || kind == S_IFSOCK else { return nil }
         let mode = info.st_mode & 0o7777
         guard FileMode.isOpenToOthers(mode) else { return nil }
         return OpenPath(path: path, mode: mode, isDirectory: kind == S_IFDIR)

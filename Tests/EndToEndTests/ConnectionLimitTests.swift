@@ -1,0 +1,90 @@
+import Foundation
+import SyncropelTestSupport
+import Testing
+
+/// Issue 13, connections: 20 000 idle sockets exhausted the daemon's descriptors and slow
+/// headers were never timed out. TCP connections are capped (`[server] max_connections`)
+/// and closed after `[server] idle_timeout_secs` idle or waiting for a whole request head;
+/// the socket the CLI uses has neither limit, so the operator keeps a way in.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ConnectionLimitTests {
+    /// A daemon whose config.toml caps TCP at `maxConnections` with an idle timeout of `idleSeconds`.
+    private func limitedDaemon(maxConnections: Int, idleSeconds: Int) async throws -> DaemonFixture {
+        let daemon = try DaemonFixture()
+        _ = try await daemon.serveReady()
+        #expect(try await daemon.stopDaemon().status == 0)
+        let config = daemon.home + "/config.toml"
+        // A new home's config.toml names every key with its default.
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacing(/max_connections = \d+/, with: "max_connections = \(maxConnections)")
+            .replacing(/idle_timeout_secs = \d+/, with: "idle_timeout_secs = \(idleSeconds)")
+        try #require(text.contains("max_connections = \(maxConnections)\n") && text.contains("idle_timeout_secs = \(idleSeconds)\n"), "\(text)")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        _ = try await daemon.serveReady()
+        return daemon
+    }
+
+    /// True once the server has closed `descriptor` (a read sees the end), within `seconds`.
+    private static func closedByServer(_ descriptor: Int32, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var byte: UInt8 = 0
+        while Date() < deadline {
+            var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&readable, 1, 100) > 0 else { continue }
+            let count = recv(descriptor, &byte, 1, 0)
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) { return true }
+        }
+        return false
+    }
+
+    @Test func connectionsPastTheCapAreClosedAndIdleOnesTimeOut() async throws {
+        // An idle timeout long enough that none of the first 20 is closed while the rest connect.
+        let daemon = try await limitedDaemon(maxConnections: 20, idleSeconds: 5)
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let (heldAfterASecond, heldAfterTimeout) = try await offThePool { () throws -> (Int, Int) in
+            let idle = try (0..<50).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) }
+            defer { idle.forEach { close($0) } }
+            // Past the cap a connection is closed at once, long before the idle timeout.
+            usleep(1_000_000)
+            let held = idle.filter { !Self.closedByServer($0, within: 0.01) }
+            let stillHeld = held.filter { !Self.closedByServer($0, within: 20) }
+            return (held.count, stillHeld.count)
+        }
+        // A connection of the start-up check may still be counted at first, so 19 or 20.
+        #expect((19...20).contains(heldAfterASecond), "the daemon held \(heldAfterASecond) of 50 connections with a cap of 20")
+        #expect(heldAfterTimeout == 0, "idle connections are closed by the 5 s idle timeout")
+        let (status, _) = try await daemon.http("GET", "/health")
+        #expect(status == 200, "a fresh client is served once the idle ones are gone")
+    }
+
+    @Test func theSocketStaysOpenWhileTCPIsFull() async throws {
+        let daemon = try await limitedDaemon(maxConnections: 8, idleSeconds: 60)
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let held = try await offThePool { try (0..<8).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) } }
+        defer { held.forEach { close($0) } }
+        let written = try await daemon.cli(["know", "while TCP is full", "--thread", "th_full"])
+        #expect(written.status == 0, "\(written.stderr)")
+    }
+
+    @Test func headersTrickledAByteAtATimeAreCutOff() async throws {
+        let daemon = try await limitedDaemon(maxConnections: 64, idleSeconds: 2)
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: \(String(repeating: "a", count: 40))\r\n\r\n".utf8)
+        let (sent, closed) = try await offThePool { () throws -> (Int, Bool) in
+            let descriptor = try RawHTTPExchange.connect(.tcp(port: port))
+            defer { close(descriptor) }
+            var sent = 0
+            for byte in request {
+                var value = byte
+                guard Glibc.send(descriptor, &value, 1, Int32(MSG_NOSIGNAL)) == 1 else { return (sent, true) }
+                sent += 1
+                if Self.closedByServer(descriptor, within: 0.25) { return (sent, true) }
+            }
+            return (sent, false)
+        }
+        #expect(closed, "the daemon waited for all \(request.count) bytes sent 0.25 s apart")
+        #expect(sent < request.count)
+    }
+}
