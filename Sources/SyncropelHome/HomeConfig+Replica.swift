@@ -84,10 +84,11 @@ extension HomeConfig {
             guard let name = try section.string("name", expected: expectedName, as: { Replica.isValidName($0) ? $0 : nil }),
                 !replicas.contains(where: { $0.name == name })
             else { throw .invalidValue(path: path, key: "\(label).name", expected: expectedName) }
-            let expectedURL = "file:///absolute/path or s3://bucket/prefix"
-            guard let url = try section.string("url", expected: expectedURL, as: { Replica.isValidURL($0) ? $0 : nil }) else {
-                throw .invalidValue(path: path, key: "\(label).url", expected: expectedURL)
-            }
+            // Two replicas in one place would prune each other's generations.
+            let expectedURL = "file:///absolute/path or s3://bucket/prefix, not another replica's"
+            guard let url = try section.string("url", expected: expectedURL, as: { Replica.isValidURL($0) ? $0 : nil }),
+                !replicas.contains(where: { $0.url == url })
+            else { throw .invalidValue(path: path, key: "\(label).url", expected: expectedURL) }
             let duration = "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""
             replicas.append(Replica(
                 name: name, url: url,

@@ -119,11 +119,13 @@ public enum ReplicaRestore {
     static func unpackSnapshot(reader: ReplicaReader, manifest: GenerationManifest, to path: String) async throws {
         let key = manifest.snapshotKey
         let compressed = try await reader.snapshot(manifest)
+        // A store compresses a few times over; a hostile object that inflates far more is refused.
+        let limit = compressed.count * 256 + (16 << 20)
         let bytes: [UInt8]
         do {
-            bytes = try Gzip.decompress(compressed, limit: Int.max)
+            bytes = try Gzip.decompress(compressed, limit: limit)
         } catch {
-            throw ReplicaError.unreadableObject(key: key, reason: "it is not gzip (\(error))")
+            throw ReplicaError.unreadableObject(key: key, reason: "it is not gzip of at most \(limit) bytes (\(error))")
         }
         try PrivateFiles.writeAtomically(bytes, to: path)
         do {

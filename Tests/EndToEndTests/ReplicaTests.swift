@@ -121,6 +121,7 @@ import Testing
 
         let refusals: [([String], String)] = [
             (["add", "nas", "file:///other"], "Error: a replica named nas is already in \(config); remove it first or choose another name"),
+            (["add", "other", "file:///mnt/nas/spl"], "Error: replica nas in \(config) already ships to file:///mnt/nas/spl; two replicas in one place would prune each other's generations"),
             (["add", "a b", "file:///x"], "Error: replica name \"a b\" must be 1 to 64 characters from [A-Za-z0-9._-]"),
             (["add", "x", "relative/path"], "Error: replica URL \"relative/path\" must be file:///absolute/path or s3://bucket/prefix"),
             (["add", "x", "file:///x", "--sync-interval", "1 s"], "Error: --sync-interval \"1 s\" must be a duration such as 500ms, 1s, 10m, 24h or 14d"),

@@ -52,7 +52,7 @@ import Testing
 
     @Test func namesAndURLsAreChecked() {
         let name = "a name of 1 to 64 characters from [A-Za-z0-9._-], unique among replicas"
-        let url = "file:///absolute/path or s3://bucket/prefix"
+        let url = "file:///absolute/path or s3://bucket/prefix, not another replica's"
         let cases: [(String, String, String)] = [
             ("[[replica]]\nurl = \"file:///x\"", "replica[0].name", name),
             ("[[replica]]\nname = \"a b\"\nurl = \"file:///x\"", "replica[0].name", name),
@@ -60,6 +60,7 @@ import Testing
             ("[[replica]]\nname = \"a\"\nurl = \"relative/x\"", "replica[0].url", url),
             ("[[replica]]\nname = \"a\"\nurl = \"file:///x/../etc\"", "replica[0].url", url),
             ("[[replica]]\nname = \"a\"", "replica[0].url", url),
+            ("[[replica]]\nname = \"a\"\nurl = \"file:///x\"\n[[replica]]\nname = \"b\"\nurl = \"file:///x\"", "replica[1].url", url),
             ("replica = 3", "replica", "an array of tables ([[replica]])"),
         ]
         for (text, key, expected) in cases {

@@ -156,6 +156,27 @@ struct ReplicaLifecycleTests {
         #expect(missing?.description == "replica \(fixture.objects.location) has no object \(manifest.snapshotKey)")
     }
 
+    @Test func aSnapshotThatInflatesFarPastAStoreIsRefused() async throws {
+        let fixture = try ReplicaFixture()
+        try await fixture.write(2)
+        try await fixture.replicator.step()
+        let generation = try #require(try await fixture.reader.generations().last?.id)
+        let manifest = try await fixture.reader.manifest(generation)
+        // 64 MiB of zeros in about 64 KB, under a generation.json that vouches for it.
+        let bomb = try Gzip.compress([UInt8](repeating: 0, count: 64 << 20))
+        try await fixture.objects.put(manifest.snapshotKey, bomb)
+        let forged = GenerationManifest(
+            instance: manifest.instance, generation: generation, createdAt: manifest.createdAt, snapshotKey: manifest.snapshotKey,
+            snapshotSHA256: Hex.encode(SHA256Digest.of(bomb)), snapshotSequence: manifest.snapshotSequence,
+            snapshotLastCreatedAt: manifest.snapshotLastCreatedAt)
+        try await fixture.objects.put(fixture.layout.manifestKey(generation), forged.encoded)
+        let refused = await #expect(throws: ReplicaError.self) { try await fixture.restore() }
+        let limit = bomb.count * 256 + (16 << 20)
+        #expect(refused?.description.hasPrefix("replica object \(manifest.snapshotKey) is unreadable: it is not gzip of at most \(limit) bytes (") == true,
+            "\(refused?.description ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder).filter { $0.hasPrefix("restored") }.isEmpty)
+    }
+
     @Test(arguments: [
         (ReplicaError.overlappingSegment(key: try! ReplicaKey("i/s"), coveredThrough: 9),
          "replica object i/s overlaps the records up to sequence 9 that other segments hold"),

@@ -24,6 +24,7 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
     case badURL(String)
     case badDuration(option: String, value: String)
     case nameTaken(name: String, configFile: String)
+    case urlTaken(url: String, name: String, configFile: String)
     case unknownName(name: String, configFile: String)
     case notConfigured(name: String, configFile: String)
     case noSingleInstance(location: String, found: [String])
@@ -38,6 +39,8 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
             "\(option) \(value.debugDescription) must be a duration such as 500ms, 1s, 10m, 24h or 14d"
         case .nameTaken(let name, let file):
             "a replica named \(name) is already in \(file); remove it first or choose another name"
+        case .urlTaken(let url, let name, let file):
+            "replica \(name) in \(file) already ships to \(url); two replicas in one place would prune each other's generations"
         case .unknownName(let name, let file):
             "no replica named \(name) in \(file), and \(name.debugDescription) is not a file:/// or s3:// URL; see 'spl backup replica list'"
         case .notConfigured(let name, let file):
@@ -123,6 +126,9 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
         var config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
         guard !config.replicas.contains(where: { $0.name == name }) else {
             throw ReplicaCommandError.nameTaken(name: name, configFile: home.configFile)
+        }
+        if let other = config.replicas.first(where: { $0.url == url }) {
+            throw ReplicaCommandError.urlTaken(url: url, name: other.name, configFile: home.configFile)
         }
         config.replicas.append(replica)
         try home.create()
