@@ -64,7 +64,7 @@ import Testing
         #expect(try await daemon.cli(["backup", "--auto", "enable"]).status == 0)
         let started = try await daemon.start(["--memory"])
         #expect(started.status == 0, "\(started.stderr)")
-        #expect(try await daemon.httpJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
+        #expect(try await daemon.socketJSON("GET", "/v1/admin/backup/auto").object["enabled"] as? Bool == false)
         let toggled = try await daemon.cli(["backup", "--auto", "disable"])
         #expect(toggled.status == 1)
         #expect(toggled.stderr == "Error: this daemon serves an in-memory store (spl serve --memory) and takes no timed backups;"

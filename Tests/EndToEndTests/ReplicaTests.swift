@@ -134,7 +134,7 @@ import Testing
         }
 
         let listed = try await daemon.cli(["backup", "replica", "list", "-o", "json"])
-        #expect(listed.stdout == #"[{"name":"nas","url":"file:///mnt/nas/spl","sync_interval":"1s","snapshot_interval":"24h","retention":"30d"}]"# + "\n")
+        #expect(listed.stdout == #"{"object":"list","data":[{"name":"nas","url":"file:///mnt/nas/spl","sync_interval":"1s","snapshot_interval":"24h","retention":"30d"}],"next_cursor":null}"# + "\n")
         let removed = try await daemon.cli(["backup", "replica", "remove", "nas"])
         #expect(removed.stdout == "Removed replica nas (file:///mnt/nas/spl) from \(config); its objects were left in place.\n")
         let empty = try await daemon.cli(["backup", "replica", "list"])

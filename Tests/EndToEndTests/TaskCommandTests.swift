@@ -51,7 +51,8 @@ import Testing
     /// `spl trust -o json` as (actor, domain, successes, total) rows.
     func trust(_ fixture: DaemonFixture) async throws -> [[String]] {
         let text = try await ok(fixture, ["trust", "-o", "json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "\(text)")
+        let list = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        let rows = try #require(list?["data"] as? [[String: Any]], "\(text)")
         return rows.map { row in ["actor", "domain", "successes", "total"].map { "\(row[$0] ?? "-")" } }
     }
 

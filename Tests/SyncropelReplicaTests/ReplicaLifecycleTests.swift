@@ -2,22 +2,13 @@ import Foundation
 import Logging
 import SyncropelKit
 import SyncropelStore
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelReplica
 
 /// The replicator over time: failures and recovery, retention, and stores that moved under it.
-struct ReplicaLifecycleTests {
-    /// Polls `condition` every 10 ms for up to 10 s.
-    private func waitUntil(_ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return false
-    }
-
+@Suite(.timeLimit(.minutes(2))) struct ReplicaLifecycleTests {
     @Test func aFailingReplicaReportsItsErrorKeepsTheLagAndCatchesUpWhenItReturns() async throws {
         let scratch = try ReplicaFixture()
         // A file where the replica's folder should be: every write fails until it goes.
@@ -27,10 +18,10 @@ struct ReplicaLifecycleTests {
         try await fixture.write(3)
         await fixture.replicator.start()
         var failing: ReplicationStatus?
-        #expect(try await waitUntil {
+        try await waitUntil {
             failing = await fixture.replicator.status()
             return failing?.state == .failing
-        })
+        }
         let error = try #require(failing?.lastError)
         // The generation id in the key is random; everything around it is fixed.
         #expect(error.hasPrefix("replica file://\(blocked)/replica: cannot write \(fixture.layout.generationsPrefix)"), "\(error)")
@@ -42,10 +33,10 @@ struct ReplicaLifecycleTests {
         try FileManager.default.removeItem(atPath: blocked)
         // The mark moves inside a round, the state once the round is done: wait for both.
         var working: ReplicationStatus?
-        #expect(try await waitUntil {
+        try await waitUntil {
             working = await fixture.replicator.status()
             return working?.state == .working && working?.shippedSequence == 5
-        })
+        }
         #expect(working?.lagRecords == 0 && working?.lastError == nil, "\(String(describing: working))")
         await fixture.replicator.stop()
         #expect(summary(try await fixture.restore()) == summary(try await fixture.allRecords()))
