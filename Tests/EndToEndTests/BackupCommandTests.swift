@@ -98,6 +98,17 @@ import Testing
         _ = try await daemon.serveReady()
         let health = try await daemon.httpJSON("GET", "/health")
         #expect(health.object["records"] as? Int == 4)
+
+        #expect(try await daemon.stopDaemon().status == 0)
+        let unasked = try await daemon.cli(["backup", "restore", backup, "-o", "json"])
+        #expect(unasked.status == 64)
+        #expect(unasked.stderr.hasPrefix("Error: -o json does not ask for confirmation; pass --yes as well\n"), "\(unasked.stderr)")
+        let json = try await daemon.cli(["backup", "restore", backup, "--yes", "-o", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
+        #expect(answer["object"] as? String == "restore" && answer["backup"] as? String == backup && answer["store"] as? String == daemon.store)
+        #expect(answer["records_before"] as? Int == 4 && answer["records_after"] as? Int == 4 && answer["lost_records"] as? Int == 0)
+        #expect(answer["failed_verification"] is NSNull && (answer["replaced_files"] as? [String])?.count ?? 0 >= 1)
     }
 
     @Test func restoreRefusesWhileTheDaemonRuns() async throws {

@@ -69,6 +69,23 @@ import Testing
         withExtendedLifetime((firstTaken, secondTaken)) {}
     }
 
+    @Test func startAndRestartPrintTheHealthObjectWithOutputJSON() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let started = try await daemon.cli(["start", "--port", String(daemon.port), "-o", "json"], seconds: 60)
+        #expect(started.status == 0, "\(started.stderr)")
+        let health = try #require(try JSONSerialization.jsonObject(with: Data(started.stdout.utf8)) as? [String: Any], "\(started.stdout)")
+        #expect(health["status"] as? String == "ok" && health["bind"] as? String == "127.0.0.1:\(daemon.port)")
+        #expect(started.stdout.filter { $0 == "\n" }.count == 1, "one object: \(started.stdout)")
+        let restarted = try await daemon.cli(["restart", "-o", "json"], seconds: 60)
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(restarted.stdout.utf8)) as? [String: Any], "\(restarted.stdout)")
+        #expect(after["pid"] as? Int != health["pid"] as? Int && after["bind"] as? String == "127.0.0.1:\(daemon.port)")
+        let foreground = try await daemon.cli(["serve", "-o", "json"])
+        #expect(foreground.status == 64)
+        #expect(firstLine(foreground.stderr) == "Error: -o json applies to --daemon, --stop, --restart and --status; the log lines (logs/spl.log) are JSON already")
+    }
+
     @Test func statusWithoutADaemonIsNotRunning() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }

@@ -60,6 +60,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root), "the drill left \(root) behind")
     }
 
+    @Test func theDrillReportsInJSON() async throws {
+        let caller = try Caller()
+        defer { caller.spl.remove() }
+        let result = try await caller.drill(["-o", "json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        #expect(report["object"] as? String == "drill" && report["ok"] as? Bool == true && report["failed_phase"] is NSNull)
+        let phases = try #require(report["phases"] as? [[String: Any]])
+        #expect(phases.compactMap { $0["phase"] as? String } == Self.phases)
+        #expect(phases.allSatisfy { $0["result"] as? String == "ok" && $0["seconds"] is Double })
+        #expect(report["time_to_recover_seconds"] is Double && report["kept"] as? Bool == false)
+        let root = try #require(report["scratch"] as? String)
+        #expect(!FileManager.default.fileExists(atPath: root), "the drill left \(root) behind")
+    }
+
     @Test func keepLeavesTheScratchFoldersAndNoDaemon() async throws {
         let caller = try Caller()
         defer { caller.spl.remove() }

@@ -15,6 +15,8 @@ public struct DaemonLauncher: Sendable {
     public let environment: [String: String]
     /// How long the child may stay in one phase before the start counts as hung.
     public var progressTimeout: Duration = .seconds(30)
+    /// Whether the child's banner is copied to stdout once it is ready (`-o json` prints the health object instead).
+    public var printsBanner = true
 
     public init(home: HomeLayout, options: ServeOptions, environment: [String: String]) {
         self.home = home
@@ -51,7 +53,7 @@ public struct DaemonLauncher: Sendable {
                 phase = info.phase
                 lastProgress = .now
                 if phase == "ready" {
-                    FileHandle.standardOutput.write(Data(readOutput(output, from: offset).utf8))
+                    if printsBanner { FileHandle.standardOutput.write(Data(readOutput(output, from: offset).utf8)) }
                     return 0
                 }
             }

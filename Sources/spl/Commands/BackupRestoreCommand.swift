@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncropelHome
+import SyncropelKit
 import SyncropelStore
 
 /// `spl backup restore FILE [--force] [--yes]` (SPEC 8.2), and `--from-replica NAME|URL`
@@ -13,7 +14,10 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             Verifies FILE first, then prints how many records the store holds now and after, and \
             how many would be lost, before changing anything. hub.db (and its -wal, -shm) moves to \
             hub.db.replaced.<epoch>; FILE is copied in as hub.db (0600). Start the instance again \
-            with 'spl serve --daemon'. Without a terminal to confirm on, pass --yes.
+            with 'spl serve --daemon'. Without a terminal to confirm on, pass --yes. With -o json \
+            (which needs --yes: a JSON run does not ask) one object is printed at the end: \
+            {"object":"restore","backup","store","failed_verification":<reason|null>,"records_before",\
+            "records_after","lost_records","replaced_files":[…],"bytes"}.
 
             With --from-replica NAME|URL instead of FILE, the store is rebuilt from a replica: the \
             newest snapshot at or before the target, its hash and records checked, then the segments \
@@ -41,8 +45,10 @@ struct BackupRestoreCommand: AsyncParsableCommand {
 
     @OptionGroup var force: BackupForceOption
 
-    @Flag(help: "Do not ask for confirmation (required without a terminal).")
+    @Flag(help: "Do not ask for confirmation (required without a terminal, and with -o json).")
     var yes = false
+
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         switch (file, fromReplica) {
@@ -60,6 +66,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if output.json && !yes { throw UsageError.jsonNeedsYes }
         // Said before the verification or the rebuild, which take minutes on a large store.
         guard yes || to != nil || isatty(STDIN_FILENO) == 1 else { throw RestoreRefusal.noTerminal }
         if let fromReplica {
@@ -75,13 +82,17 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: backup) else {
             throw OperatorError("\(backup) does not exist; list the backups with 'spl backup list'")
         }
-        if let reason = BackupVerifyCommand.verify(backup, full: false, showProgress: true).failure {
+        let verification =
+            output.json
+            ? BackupVerifyCommand.check(backup, full: false, progress: nil)
+            : BackupVerifyCommand.verify(backup, full: false, showProgress: true)
+        if let reason = verification.failure {
             guard force.force else {
                 throw OperatorError("\(backup) failed verification (\(reason)); pass --force to restore it anyway")
             }
-            print("Restoring anyway (--force).")
+            if !output.json { print("Restoring anyway (--force).") }
         }
-        try install(backup, describedAs: backup, into: home)
+        try install(backup, describedAs: backup, into: home, failedVerification: verification.failure)
     }
 
     func lockHome(_ home: HomeLayout) throws -> HomeLock {
@@ -91,10 +102,28 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     /// Prints what the restore changes, asks, and puts `backup` in place of the home's store;
-    /// `source` names it for the operator (the file, or the replica it was rebuilt from).
-    func install(_ backup: String, describedAs source: String, into home: HomeLayout) throws {
+    /// `source` names it for the operator (the file, or the replica it was rebuilt from). With
+    /// -o json (and so --yes) it prints one object at the end instead.
+    func install(_ backup: String, describedAs source: String, into home: HomeLayout, failedVerification: String? = nil) throws {
         let store = home.storeFile
         let plan = StoreRestore.plan(backup: backup, store: store)
+        if output.json {
+            let result: RestoreResult
+            do {
+                result = try StoreRestore.install(backup: backup, store: store, at: Date()) { _ in }
+            } catch {
+                throw OperatorError(error.description)
+            }
+            let count = { (value: Int64?) in value.map { JSONValue.integer(JSONInteger($0)) } ?? .null }
+            print(JSONValue.object(JSONObject([
+                "object": "restore", "backup": .string(source), "store": .string(store),
+                "failed_verification": failedVerification.map(JSONValue.string) ?? .null,
+                "records_before": count(plan.current.recordCount), "records_after": count(plan.backup.recordCount),
+                "lost_records": count(plan.lostRecords), "replaced_files": .array(result.replacedFiles.map(JSONValue.string)),
+                "bytes": .integer(JSONInteger(result.bytes)),
+            ])).serialized())
+            return
+        }
         print("Records:    \(Self.describe(plan.current, store)) now → \(Self.describe(plan.backup, backup)) after restore")
         switch plan.lostRecords {
         case let lost? where lost > 0:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncropelKit
 
 /// `spl drill`: the seed backup-and-restore drill, run by itself (SPEC 8.3).
 struct DrillCommand: AsyncParsableCommand {
@@ -14,7 +15,9 @@ struct DrillCommand: AsyncParsableCommand {
             match the baseline. Every step is this spl run as the operator would type it. Prints \
             each phase's result and wall time and 'time-to-recover' (from the refused start to the \
             verified state); exits 1 naming the phase that failed. Your own home, HOME and backup \
-            root are never used; the scratch folders are removed unless --keep.
+            root are never used; the scratch folders are removed unless --keep. With -o json one \
+            object: {"object":"drill","ok","failed_phase","reason","phases":[{"phase","result",\
+            "seconds"}],"total_seconds","time_to_recover_seconds","scratch","kept"}.
             """
     )
 
@@ -29,6 +32,8 @@ struct DrillCommand: AsyncParsableCommand {
         ships to it as it runs, and the restore phase is 'spl backup restore --from-replica'.
         """)
     var fromReplica = false
+
+    @OptionGroup var output: OutputOptions
 
     /// Longer than any command should take: `serve --daemon` gives up after 30 s without
     /// progress, `serve --stop` kills after 15 s.
@@ -49,15 +54,22 @@ struct DrillCommand: AsyncParsableCommand {
         let commands = DrillCommandRunner(
             executable: executable, environment: environment, outputFolder: scratch.commandOutput, timeout: Self.commandTimeout,
             gate: gate)
-        print("Drill: scratch home \(scratch.home), port \(port), baseline records: \(records)")
+        if !output.json { print("Drill: scratch home \(scratch.home), port \(port), baseline records: \(records)") }
         let interruption = DrillInterruption(
             scratch: scratch, executable: executable, environment: environment, gate: gate, keepScratch: keep)
         let drill = Drill(scratch: scratch, commands: commands, port: port, baselineRecords: records, fromReplica: fromReplica)
         let report = await drill.run(keepScratch: keep)
         interruption.cancel()
-        print("")
-        report.lines.forEach { print($0) }
-        if keep {
+        if output.json {
+            guard case .object(let object) = report.json else { return }
+            print(JSONValue.object(JSONObject(object.members + [
+                .init(key: "scratch", value: .string(scratch.root)), .init(key: "kept", value: .bool(keep)),
+            ])).serialized())
+        } else {
+            print("")
+            report.lines.forEach { print($0) }
+        }
+        if keep && !output.json {
             print("Kept: \(scratch.root) (home \(scratch.home), HOME \(scratch.userHome), command output \(scratch.commandOutput))")
         }
         if let failure = report.failure {

@@ -16,7 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
 
             Exit codes: 0 clean stop, 1 usage or configuration error, 2 store damaged or \
             missing (do not restart in a loop), 3 home locked by another daemon, 4 port in \
-            use, 5 other start-up failure.
+            use, 5 other start-up failure. With --daemon (and for start and restart) -o json prints \
+            the daemon's /health object once it is ready instead of its banner; with --stop, as \
+            'spl stop -o json'.
             """
     )
 
@@ -40,19 +42,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Follow logs/spl.log.")
     var logs = false
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         let actions = [stop, restart, status, logs, daemon, foreground].filter { $0 }.count
         guard actions <= 1 else {
             throw ValidationError("choose one of --foreground, --daemon, --stop, --restart, --status, --logs")
         }
+        // The foreground daemon and --logs print a log, which has no JSON form but its own lines.
+        if output.json && !(daemon || stop || restart || status) {
+            throw ValidationError("-o json applies to --daemon, --stop, --restart and --status; the log lines (logs/spl.log) are JSON already")
+        }
     }
 
     func run() async throws {
         let home = try CommandEnvironment.home()
-        if stop { return try await DaemonCommands.stop(home) }
-        if restart { return try await DaemonCommands.restart(home, options: server.options) }
+        if stop { return try await DaemonCommands.stop(home, json: output.json) }
+        if restart { return try await DaemonCommands.restart(home, options: server.options, json: output.json) }
         if status {
-            let command = try StatusCommand.parse([])
+            let command = try StatusCommand.parse(output.json ? ["-o", "json"] : [])
             return try await command.run()
         }
         if logs {
@@ -61,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }
-        if daemon { return try await DaemonCommands.start(home, options: server.options) }
+        if daemon { return try await DaemonCommands.start(home, options: server.options, json: output.json) }
         let code = await Daemon(
             home: home, options: server.options, environment: CommandEnvironment.variables, version: BuildInfo.semver
         ).run()
@@ -94,12 +102,15 @@ struct ServerOptions: ParsableArguments {
 /// `spl start` = `spl serve --daemon`.
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start the daemon in the background (same as 'spl serve --daemon').")
+        commandName: "start", abstract: "Start the daemon in the background (same as 'spl serve --daemon').",
+        discussion: "With -o json the daemon's /health object is printed once it is ready, instead of its banner.")
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var output: OutputOptions
+
     func run() async throws {
-        try await DaemonCommands.start(try CommandEnvironment.home(), options: server.options)
+        try await DaemonCommands.start(try CommandEnvironment.home(), options: server.options, json: output.json)
     }
 }
 
@@ -126,16 +137,21 @@ struct RestartCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var output: OutputOptions
+
     func run() async throws {
-        try await DaemonCommands.restart(try CommandEnvironment.home(), options: server.options)
+        try await DaemonCommands.restart(try CommandEnvironment.home(), options: server.options, json: output.json)
     }
 }
 
 /// What `serve --daemon|--stop|--restart` and their short forms share.
 enum DaemonCommands {
-    static func start(_ home: HomeLayout, options: ServeOptions) async throws {
-        let code = await DaemonLauncher(home: home, options: options, environment: CommandEnvironment.variables).start()
+    static func start(_ home: HomeLayout, options: ServeOptions, json: Bool = false) async throws {
+        var launcher = DaemonLauncher(home: home, options: options, environment: CommandEnvironment.variables)
+        launcher.printsBanner = !json
+        let code = await launcher.start()
         if code != 0 { throw ExitCode(code) }
+        if json { print(try await DaemonClient.run { try await $0.get("/health") }.serialized()) }
     }
 
     static func stop(_ home: HomeLayout, json: Bool = false) async throws {
@@ -164,13 +180,14 @@ enum DaemonCommands {
     }
 
     /// A restart keeps the address the daemon had unless new flags say otherwise.
-    static func restart(_ home: HomeLayout, options: ServeOptions) async throws {
+    static func restart(_ home: HomeLayout, options: ServeOptions, json: Bool = false) async throws {
         var options = options
         if let running = try? RunInfo.read(from: home.runInfoFile) {
             options.port = options.port ?? running.port
             options.host = options.host ?? running.host
         }
-        try await stop(home)
-        try await start(home, options: options)
+        // With -o json the one object printed is the new daemon's health.
+        if json { _ = try await DaemonStopper(home: home).stop() } else { try await stop(home) }
+        try await start(home, options: options, json: json)
     }
 }

@@ -22,6 +22,8 @@ enum UsageError: Error, CustomStringConvertible {
     case emptyValue(option: String)
     /// `spl backup --auto restore-keys` (the old spelling) without its FILE.
     case missingSealedKeysFile
+    /// `spl backup restore -o json` without `--yes`: a JSON run has no one to ask.
+    case jsonNeedsYes
     /// `--expression` does not parse; `reason` says where.
     case expressionNotParsed(String, reason: String)
 
@@ -45,6 +47,8 @@ enum UsageError: Error, CustomStringConvertible {
             return "\(option) must not be empty"
         case .missingSealedKeysFile:
             return "spl backup restore-keys needs the sealed keys FILE (keys.<stamp>.sealed)"
+        case .jsonNeedsYes:
+            return "-o json does not ask for confirmation; pass --yes as well"
         case let .expressionNotParsed(expression, reason):
             return "--expression '\(expression)' does not parse: \(reason)"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelKit
 
 /// Each phase's result and wall time, the drill's table and its time-to-recover.
 struct DrillReport {
@@ -51,6 +52,20 @@ struct DrillReport {
             lines.append("time-to-recover: \(Self.format(Self.seconds(timeToRecover))) s")
         }
         return lines
+    }
+
+    /// `{"object":"drill","ok","failed_phase","reason","phases":[{"phase","result","seconds"}],
+    /// "total_seconds","time_to_recover_seconds"}`; seconds are numbers, or null when not measured.
+    var json: JSONValue {
+        let seconds = { (value: Double?) in value.map(JSONValue.double) ?? .null }
+        return .object(JSONObject([
+            "object": "drill", "ok": .bool(failure == nil),
+            "failed_phase": failure.map { .string($0.phase) } ?? .null, "reason": failure.map { .string($0.reason) } ?? .null,
+            "phases": .array(rows.map { row in
+                .object(JSONObject(["phase": .string(row.phase), "result": .string(row.result), "seconds": seconds(row.seconds)]))
+            }),
+            "total_seconds": seconds(total.map(Self.seconds)), "time_to_recover_seconds": seconds(timeToRecover.map(Self.seconds)),
+        ]))
     }
 
     static func seconds(_ duration: Duration) -> Double {
