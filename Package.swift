@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore", "SyncropelTestSupport"]),
-        .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica", "SyncropelTestSupport"]),
+        .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica", "SyncropelHome", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer", "SyncropelTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelHome
 import Testing
 
 @testable import SyncropelReplica
@@ -77,8 +78,13 @@ struct FileObjectStoreTests {
     }
 
     @Test func aFileURLOpensAFolderAndOtherURLsAreRefused() throws {
-        #expect((try ReplicaLocation.objectStore(url: "file:///srv/replica/") as? FileObjectStore)?.root == "/srv/replica")
-        #expect(throws: ReplicaLocationError.unsupported(url: "http://x")) { try ReplicaLocation.objectStore(url: "http://x") }
+        let home = HomeLayout(root: "/h")
+        #expect((try ReplicaLocation.objectStore(url: "file:///srv/replica/", environment: [:], home: home) as? FileObjectStore)?.root == "/srv/replica")
+        #expect(throws: ReplicaLocationError.unsupported(url: "http://x")) { try ReplicaLocation.objectStore(url: "http://x", environment: [:], home: home) }
+        let s3 = try ReplicaLocation.objectStore(
+            url: "s3://bucket/spl", endpoint: "http://127.0.0.1:9000", pathStyle: true,
+            environment: ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "not-in-any-message"], home: home)
+        #expect(s3.location == "s3://bucket/spl")
         #expect(ReplicaLocationError.unsupported(url: "file:///a/../b").description
             == "replica URL file:///a/../b is neither file:///absolute/path nor s3://bucket/prefix")
     }

@@ -183,8 +183,8 @@ import Testing
     }
 
     @Test func otherMessages() {
-        #expect(ReplicaLocationError.s3NotYetAvailable(url: "s3://b/p").description
-            == "replica s3://b/p: S3 replicas are not available in this build yet; use a file:/// replica")
+        #expect(ReplicaLocationError.s3Credentials(url: "s3://b/p", .halfInEnvironment(missing: "AWS_SECRET_ACCESS_KEY", file: "/h/secrets/aws-credentials")).description
+            == "replica s3://b/p: " + S3CredentialsError.halfInEnvironment(missing: "AWS_SECRET_ACCESS_KEY", file: "/h/secrets/aws-credentials").description)
         #expect(FileObjectStoreError.system(path: "/r/x", operation: "create", reason: "Permission denied").description
             == "cannot create /r/x: Permission denied")
     }

@@ -48,7 +48,8 @@ struct StartupSequence {
             settings: backupSettings, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
             passphrase: passphrase, logger: Logger(label: "backup"))
         let replication = Replication(
-            replicas: config.replicas, store: store, did: identity.didKey, logger: Logger(label: "replica"))
+            replicas: config.replicas, environment: environment, home: home, store: store, did: identity.didKey,
+            logger: Logger(label: "replica"))
         return Instance(
             home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
             startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,

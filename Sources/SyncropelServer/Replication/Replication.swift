@@ -21,12 +21,16 @@ public final class Replication: Sendable {
     private let replicators: [Replicator]
     private let refused: [Refused]
 
-    init(replicas: [HomeConfig.Replica], store: SQLiteRecordStore, did: DIDKey, logger: Logger) {
+    /// `environment` and `home` give an S3 replica its credentials.
+    init(
+        replicas: [HomeConfig.Replica], environment: [String: String], home: HomeLayout, store: SQLiteRecordStore, did: DIDKey,
+        logger: Logger
+    ) {
         var replicators: [Replicator] = []
         var refused: [Refused] = []
         for replica in replicas {
             do {
-                let objects = try ReplicaLocation.objectStore(for: replica)
+                let objects = try ReplicaLocation.objectStore(for: replica, environment: environment, home: home)
                 replicators.append(Replicator(settings: .init(replica), objects: objects, store: store, did: did, logger: logger))
             } catch {
                 logger.error("replica \(replica.name) not started: \(error)", metadata: ["replica": "\(replica.url)"])

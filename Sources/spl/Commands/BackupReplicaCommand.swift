@@ -65,9 +65,9 @@ struct ReplicaSelection {
         let config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
         let objects: any ReplicaObjectStore
         if let replica = config.replicas.first(where: { $0.name == nameOrURL }) {
-            objects = try ReplicaLocation.objectStore(for: replica)
+            objects = try ReplicaLocation.objectStore(for: replica, environment: CommandEnvironment.variables, home: home)
         } else if HomeConfig.Replica.isValidURL(nameOrURL) {
-            objects = try ReplicaLocation.objectStore(url: nameOrURL)
+            objects = try ReplicaLocation.objectStore(url: nameOrURL, environment: CommandEnvironment.variables, home: home)
         } else {
             throw ReplicaCommandError.unknownName(name: nameOrURL, configFile: home.configFile)
         }
