@@ -74,16 +74,27 @@ struct DaemonHTTPError: Error, CustomStringConvertible {
 final class AckLog: @unchecked Sendable {
     private let condition = NSCondition()
     private var acknowledgedIDs: [String] = []
+    private var acknowledgedTimes: [Date] = []
     private var refusedAnswers: [String] = []
     private var writerEndings: [String] = []
 
     var ids: [String] { condition.withLock { acknowledgedIDs } }
+    /// Each acknowledged id with the time its answer arrived.
+    var acknowledgements: [(id: String, at: Date)] {
+        condition.withLock { Array(zip(acknowledgedIDs, acknowledgedTimes)).map { (id: $0, at: $1) } }
+    }
     /// Answers that were neither a 2xx nor a 503 (the daemon going away), as `status body`.
     var refusals: [String] { condition.withLock { refusedAnswers } }
     /// How each writer ended (`transport error: …`, `refused`, `done`).
     var endings: [String] { condition.withLock { writerEndings } }
 
-    func acknowledged(_ id: String) { update { $0.acknowledgedIDs.append(id) } }
+    func acknowledged(_ id: String) {
+        let now = Date()
+        update {
+            $0.acknowledgedIDs.append(id)
+            $0.acknowledgedTimes.append(now)
+        }
+    }
     func refused(_ answer: String) { update { $0.refusedAnswers.append(answer) } }
     func ended(_ how: String) { update { $0.writerEndings.append(how) } }
 
