@@ -10,6 +10,8 @@ final class FakeS3Server: @unchecked Sendable {
         var body: [UInt8] = []
         /// Promise 1 000 more bytes than `body` and keep the connection open: a body that stalls.
         var stalls = false
+        /// Close the connection without a word, as a server dropping it under load.
+        var hangsUp = false
     }
 
     let port: Int
@@ -20,7 +22,7 @@ final class FakeS3Server: @unchecked Sendable {
 
     /// `answer` returning nil keeps the connection open and says nothing.
     init(answer: @escaping @Sendable (String) -> Answer?) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -42,9 +44,12 @@ final class FakeS3Server: @unchecked Sendable {
     }
 
     /// Stops accepting and closes every connection held open.
+    ///
+    /// The listening socket is shut down here but closed by the accept thread as it leaves:
+    /// closed here, its number could go to another test's new socket while the accept thread
+    /// is about to call accept on it again, and take that test's connections.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         lock.withLock {
             silent.forEach { close($0) }
             silent = []
@@ -52,9 +57,15 @@ final class FakeS3Server: @unchecked Sendable {
     }
 
     private func serve(_ answer: @escaping @Sendable (String) -> Answer?) {
+        defer { close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
+            // A signal (SIGCHLD of a process another test started) interrupts accept; only
+            // `stop` ends the loop.
+            if connection < 0, errno == EINTR || errno == ECONNABORTED { continue }
             guard connection >= 0 else { return }
+            // A process another test spawns must not inherit the connection and keep it open.
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             // A thread per connection: a client may open one it does not use yet.
             Thread { [self] in handle(connection, answer) }.start()
         }
@@ -65,6 +76,10 @@ final class FakeS3Server: @unchecked Sendable {
             lock.withLock { silent.append(connection) }
             return
         }
+        guard !reply.hangsUp else {
+            close(connection)
+            return
+        }
         let length = reply.body.count + (reply.stalls ? 1000 : 0)
         var head = "HTTP/1.1 \(reply.status) Fake\r\nContent-Length: \(length)\r\nConnection: close\r\n"
         for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
@@ -72,6 +87,7 @@ final class FakeS3Server: @unchecked Sendable {
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
             sent += count
         }
@@ -89,6 +105,7 @@ final class FakeS3Server: @unchecked Sendable {
         let blank = Array("\r\n\r\n".utf8)
         while received.firstRange(of: blank) == nil {
             let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
             guard count > 0 else { return nil }
             received += buffer[..<count]
         }
@@ -100,6 +117,7 @@ final class FakeS3Server: @unchecked Sendable {
         var bodyCount = received.count - headEnd
         while bodyCount < length {
             let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
             guard count > 0 else { return nil }
             bodyCount += count
         }

@@ -101,6 +101,35 @@ struct S3ObjectStoreHostileServerTests {
             + " \(server.endpoint) and was cancelled")
     }
 
+    /// Counts requests across the server's connection threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { value += 1; return value } }
+        var count: Int { lock.withLock { value } }
+    }
+
+    @Test func aDroppedConnectionIsTriedAgainOnANewOne() async throws {
+        let requests = Counter()
+        let server = try FakeS3Server { _ in requests.next() < 3 ? .init(hangsUp: true) : .init(status: 200) }
+        defer { server.stop() }
+        try await Self.store(server).put(Self.key, [1, 2, 3])
+        #expect(requests.count == 3)
+    }
+
+    @Test func aServerThatKeepsDroppingConnectionsIsAnErrorAfterThreeAttempts() async throws {
+        let requests = Counter()
+        let server = try FakeS3Server { _ in
+            _ = requests.next()
+            return .init(hangsUp: true)
+        }
+        defer { server.stop() }
+        let error = await #expect(throws: S3ObjectStoreError.self) { _ = try await Self.store(server).get(Self.key) }
+        #expect(error?.description == "S3 GET of instance-a/g-1/x at s3://bucket/p could not reach \(server.endpoint):"
+            + " HTTPClientError.remoteConnectionClosed")
+        #expect(requests.count == 3)
+    }
+
     @Test func aServerThatIsNotThereIsUnreachable() async throws {
         let server = try FakeS3Server { _ in nil }
         server.stop()

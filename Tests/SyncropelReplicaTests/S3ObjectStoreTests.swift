@@ -45,9 +45,12 @@ struct S3ObjectStoreTests {
     @Test func listFollowsContinuationTokensPastAThousandObjects() async throws {
         let store = try await Self.server().store(prefix: Self.freshPrefix())
         let keys = try (0..<1005).map { try ReplicaKey("instance-a/g-1/seg-\(String(format: "%05d", $0))") }
+        // Four at a time: moto_server (Werkzeug's development server, a thread per connection)
+        // refused connections now and then with sixteen at once beside the end-to-end tests;
+        // this test is about the listing, not about moto's capacity.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, key) in keys.enumerated() {
-                if index >= 16 { try await group.next() }
+                if index >= 4 { try await group.next() }
                 group.addTask { try await store.put(key, Array(repeating: 7, count: index % 10)) }
             }
             try await group.waitForAll()

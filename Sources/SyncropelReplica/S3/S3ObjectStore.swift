@@ -156,10 +156,42 @@ public struct S3ObjectStore: ReplicaObjectStore {
     }
 
     /// Signs and sends one request and reads the whole answer, within the request timeout.
+    ///
+    /// A connection the server dropped before answering (an idle keep-alive connection it closed
+    /// as the request went out, a reset under load) is tried again on a new one, up to
+    /// `attempts` in all, as AWS's SDKs do: every request here is idempotent, a PUT replaces the
+    /// whole object. Any other failure, and an answer of any status, is final.
     private func send(
         _ name: S3RequestName, method: HTTPMethod, objectKey: String?, query: [AWSSignatureV4.Field] = [],
         headers: [AWSSignatureV4.Field] = [], body: [UInt8] = [],
         payloadSHA256: String = emptyPayloadSHA256, answerLimit: Int
+    ) async throws(S3ObjectStoreError) -> Answer {
+        var attempt = 1
+        while true {
+            do {
+                return try await sendOnce(
+                    name, method: method, objectKey: objectKey, query: query, headers: headers, body: body,
+                    payloadSHA256: payloadSHA256, answerLimit: answerLimit)
+            } catch {
+                guard case .unreachable(_, _, let underlying) = error, attempt < Self.attempts,
+                    Self.isDroppedConnection(underlying)
+                else { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    static let attempts = 3
+
+    static func isDroppedConnection(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? IOError { return error.errnoCode == ECONNRESET || error.errnoCode == EPIPE }
+        return false
+    }
+
+    private func sendOnce(
+        _ name: S3RequestName, method: HTTPMethod, objectKey: String?, query: [AWSSignatureV4.Field],
+        headers: [AWSSignatureV4.Field], body: [UInt8], payloadSHA256: String, answerLimit: Int
     ) async throws(S3ObjectStoreError) -> Answer {
         let request = signedRequest(method: method, objectKey: objectKey, query: query, headers: headers, body: body, payloadSHA256: payloadSHA256)
         let timeout = configuration.requestTimeout
