@@ -30,6 +30,9 @@ struct MotoServer: Sendable {
     /// Holds the one start of the server, so concurrent tests share it and its failure.
     fileprivate actor RunningServer {
         var start: Task<MotoServer, any Error>?
+        /// Suites inside their `.motoServer` scope: the server stops when the last one leaves,
+        /// not when the first does while another still sends it requests.
+        var users = 0
 
         func server() async throws -> MotoServer {
             if let start { return try await start.value }
@@ -38,7 +41,13 @@ struct MotoServer: Sendable {
             return try await task.value
         }
 
-        func stop() async {
+        func enter() {
+            users += 1
+        }
+
+        func leave() async {
+            users -= 1
+            guard users == 0 else { return }
             if let server = try? await start?.value { await server.stop() }
             start = nil
         }
@@ -93,18 +102,20 @@ struct MotoServerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// `@Suite(.motoServer)`: the suite's tests share one moto_server, stopped after the last.
+/// `@Suite(.motoServer)`: the suites' tests share one moto_server, stopped after the last
+/// suite that uses it.
 struct MotoServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
+        await MotoServer.running.enter()
         do {
             try await function()
         } catch {
-            await MotoServer.running.stop()
+            await MotoServer.running.leave()
             throw error
         }
-        await MotoServer.running.stop()
+        await MotoServer.running.leave()
     }
 }
 
