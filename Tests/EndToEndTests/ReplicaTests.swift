@@ -29,6 +29,13 @@ import Testing
         let source = try await allRecords(http)
         let status = try await daemon.cli(["status"])
         #expect(status.stdout.contains("\nReplica: nas \(url) working, shipped through \(source.count), lag 0 records ("), "\(status.stdout)")
+        let replicaStatus = try await daemon.cli(["backup", "replica", "status"])
+        let statusRow = replicaStatus.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        #expect(statusRow.hasPrefix("nas") && statusRow.contains(url) && statusRow.contains("working")
+            && statusRow.contains(" \(source.count) ") && statusRow.contains("0 records ("), "\(replicaStatus.stdout)")
+        let replicaJSON = try await daemon.cli(["backup", "replica", "status", "-o", "json"])
+        let listed = try JSONSerialization.jsonObject(with: Data(replicaJSON.stdout.utf8)) as? [String: Any]
+        #expect(((listed?["data"] as? [[String: Any]])?.first?["shipped_sequence"] as? Int) == source.count, "\(replicaJSON.stdout)")
         let doctor = try await daemon.spl.doctor()
         let row = doctor.row("replica nas")
         #expect(row?["status"] == "pass", "\(doctor.result.stdout)")

@@ -13,7 +13,7 @@ struct BackupReplicaCommand: AsyncParsableCommand {
         discussion: "Changes to the list take effect when the daemon next starts ('spl stop' then 'spl serve --daemon').",
         subcommands: [
             BackupReplicaAddCommand.self, BackupReplicaRemoveCommand.self, BackupReplicaListCommand.self,
-            BackupReplicaVerifyCommand.self,
+            BackupReplicaStatusCommand.self, BackupReplicaVerifyCommand.self,
         ]
     )
 }
@@ -177,6 +177,32 @@ struct BackupReplicaListCommand: AsyncParsableCommand {
             TextTable(
                 header: ["NAME", "URL", "SYNC", "SNAPSHOT", "RETENTION"],
                 rows: replicas.map { [$0.name, $0.url, $0.syncInterval.text, $0.snapshotInterval.text, $0.retention.text] })
+        }
+    }
+}
+
+/// Where each replica of the running daemon stands, from `/health`'s `replication`.
+struct BackupReplicaStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show how far each replica of the running daemon has shipped, and its lag.")
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let replicas = try await DaemonClient.run { client in
+            try await client.get("/health").value(atPath: "replication")?.arrayValue ?? []
+        }
+        output.printList(replicas, empty: "the daemon ships to no replica; add one with 'spl backup replica add NAME URL'") { items in
+            TextTable(
+                header: ["NAME", "LOCATION", "STATE", "SHIPPED", "LAG", "LAST ERROR"],
+                rows: items.map { replica in
+                    let field = { (path: String) in replica.value(atPath: path).displayText }
+                    return [
+                        field("name"), field("location"), field("state"), field("shipped_sequence"),
+                        "\(field("lag_records")) records (\(field("lag_secs")) s)",
+                        replica.value(atPath: "last_error")?.stringValue ?? "",
+                    ]
+                })
         }
     }
 }
