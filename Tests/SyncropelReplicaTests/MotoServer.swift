@@ -5,8 +5,8 @@ import Testing
 /// A moto_server started by Tests/s3/moto.sh: an S3 that checks signatures, with a bucket
 /// and the access key of an IAM user allowed s3:*.
 ///
-/// The first test that asks `MotoServer.shared()` starts it; `@Suite(.motoServer)` stops it
-/// once the suite's last test is done (and moto.sh's watchdog stops it if this process dies).
+/// The first test that asks `MotoServer.shared()` starts it; the last of the suites marked
+/// `@Suite(.motoServer)` to finish stops it (and moto.sh's watchdog stops it if this process dies).
 /// A server that cannot be installed or started fails every test that asks for it: it never
 /// skips them.
 struct MotoServer: Sendable {
@@ -27,12 +27,11 @@ struct MotoServer: Sendable {
         try await running.server()
     }
 
-    /// Holds the one start of the server, so concurrent tests share it and its failure.
+    /// Holds the one start of the server, so concurrent tests share it and its failure, and
+    /// counts the suites running with it, so the last one to finish stops it.
     fileprivate actor RunningServer {
         var start: Task<MotoServer, any Error>?
-        /// Suites inside their `.motoServer` scope: the server stops when the last one leaves,
-        /// not when the first does while another still sends it requests.
-        var users = 0
+        var suites = 0
 
         func server() async throws -> MotoServer {
             if let start { return try await start.value }
@@ -42,14 +41,14 @@ struct MotoServer: Sendable {
         }
 
         func enter() {
-            users += 1
+            suites += 1
         }
 
         func leave() async {
-            users -= 1
-            guard users == 0 else { return }
-            if let server = try? await start?.value { await server.stop() }
-            start = nil
+            suites -= 1
+            guard suites == 0, let start else { return }
+            self.start = nil
+            if let server = try? await start.value { await server.stop() }
         }
     }
 
@@ -102,8 +101,7 @@ struct MotoServerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// `@Suite(.motoServer)`: the suites' tests share one moto_server, stopped after the last
-/// suite that uses it.
+/// `@Suite(.motoServer)`: the suite's tests share one moto_server with every other such suite.
 struct MotoServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
