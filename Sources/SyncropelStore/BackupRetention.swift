@@ -50,7 +50,7 @@ public enum BackupRetention {
         let dated = names.compactMap { name in TimestampedBackupName.date(ofName: name).map { (name, $0) } }
         // Newest first; equal stamps order by their `-N` suffix, the later clash being newer.
         let newestFirst = dated.sorted { ($0.1, suffix(of: $0.0)) > ($1.1, suffix(of: $1.0)) }
-        let generations = (0..<StartupBackup.generationCount).map(StartupBackup.generationName).filter(names.contains)
+        let generations = names.filter { BackupCatalog.kind(ofName: $0) == .startup }
         let keptRegardless = max(0, alwaysKept - generations.count)
         return newestFirst.dropFirst(keptRegardless).filter { $0.1 < cutoff }.map(\.0).reversed()
     }

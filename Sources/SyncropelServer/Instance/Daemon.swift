@@ -216,16 +216,9 @@ public struct Daemon: Sendable {
     }
 }
 
-/// The newest backup of an instance: any `hub.db.bak*` or `hub.db.<stamp>` in its folder, or the legacy root file.
+/// The newest backup of an instance, from its backup catalog (the legacy root file included).
 enum NewestBackup {
     static func find(root: BackupRoot, did: DIDKey) -> String? {
-        let folder = root.instanceFolder(for: did)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let candidates = names.filter { $0.hasPrefix("hub.db.") && !$0.hasPrefix(".") }.map { "\(folder)/\($0)" }
-            + [root.path + "/hub.db.bak"]
-        return candidates.compactMap { path -> (String, Date)? in
-            guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return nil }
-            return (path, date)
-        }.max { $0.1 < $1.1 }?.0
+        BackupCatalog.read(folder: root.instanceFolder(for: did), legacy: root.path + "/" + StartupBackup.fileName).newest?.path
     }
 }
