@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import SyncropelKit
-import _CryptoExtras
 
 #if canImport(Glibc)
 import Glibc
@@ -29,29 +28,10 @@ import Darwin
 /// try SealedKeys.restore(from: sealedPath, passphrase: phrase, into: newHome, force: false)
 /// ```
 public enum SealedKeys {
-    public static let minimumPassphraseLength = 12
+    public static let minimumPassphraseLength = PassphraseKey.minimumPassphraseLength
     public static let formatVersion = 1
 
-    /// scrypt's cost, stored in each file so a later spl can raise the default and still read old files.
-    struct Parameters: Equatable {
-        var n: Int
-        var r: Int
-        var p: Int
-
-        /// 32 MiB and a fraction of a second: costly for a guesser, cheap for one backup a day.
-        static let standard = Parameters(n: 1 << 15, r: 8, p: 1)
-
-        /// scrypt allocates 128·N·r·p bytes; a file asking for more than this is not one we wrote.
-        static let maximumMemoryBytes = 256 << 20
-
-        var isAcceptable: Bool {
-            n >= 2 && n & (n - 1) == 0 && r >= 1 && p >= 1 && r <= 64 && p <= 64
-                && n <= Parameters.maximumMemoryBytes / (128 * r * p)
-        }
-    }
-
     private static let formatName = "spl-sealed-keys"
-    private static let saltBytes = 16
     /// Two key files and a header: anything larger was never written by `seal`.
     private static let maximumFileBytes = 64 << 10
 
@@ -85,14 +65,25 @@ public enum SealedKeys {
     /// fsync and rename, so `path` is either absent or whole.
     ///
     /// Throws `.passphraseTooShort`, `.keyFiles` when the home has no usable key, `.fileSystem`.
-    public static func seal(home: HomeLayout, passphrase: String, to path: String) throws(SealedKeysError) {
-        try seal(home: home, passphrase: passphrase, to: path, parameters: .standard)
+    public static func seal(
+        home: HomeLayout, passphrase: String, to path: String, parameters: PassphraseKey.Parameters = .standard
+    ) throws(SealedKeysError) {
+        let file = try sealed(home: home, passphrase: passphrase, parameters: parameters)
+        do {
+            try PrivateFiles.writeAtomically(file, to: path)
+        } catch {
+            throw .fileSystem(error)
+        }
     }
 
-    static func seal(
-        home: HomeLayout, passphrase: String, to path: String, parameters: Parameters
-    ) throws(SealedKeysError) {
-        try checkLength(of: passphrase)
+    /// The bytes of a sealed keys file for `home`'s key pair, as `seal` writes them (a replica
+    /// ships them as an object).
+    ///
+    /// Throws `.passphraseTooShort`, `.keyFiles` when the home has no usable key, `.fileSystem`.
+    public static func sealed(
+        home: HomeLayout, passphrase: String, parameters: PassphraseKey.Parameters = .standard
+    ) throws(SealedKeysError) -> [UInt8] {
+        try PassphraseKey.checkLength(of: passphrase)
         // Loading checks the key is whole and private before a copy of it leaves the home.
         let identity: SigningIdentity
         do {
@@ -108,13 +99,12 @@ public enum SealedKeys {
         let plaintext = Plaintext(
             privateKey: identity.privateKey.rawRepresentation.base64EncodedString() + "\n",
             publicKey: identity.didKey.description + "\n")
-        var salt = [UInt8](repeating: 0, count: saltBytes)
-        for index in salt.indices { salt[index] = UInt8.random(in: 0...255) }
+        let salt = PassphraseKey.randomSalt()
         let header = Header(
             format: formatName, version: formatVersion, kdf: "scrypt",
             n: parameters.n, r: parameters.r, p: parameters.p, salt: Data(salt).base64EncodedString())
         let headerLine = encode(header)
-        let key = try deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
+        let key = try PassphraseKey.derive(passphrase: passphrase, salt: salt, parameters: parameters)
         let sealedBox: Data
         do {
             // `combined` is nil only for nonces other than the default 12 bytes used here.
@@ -122,12 +112,7 @@ public enum SealedKeys {
         } catch {
             throw .cryptographyFailed(reason: "\(error)")
         }
-        let file = headerLine + Data("\n".utf8) + Data((sealedBox.base64EncodedString() + "\n").utf8)
-        do {
-            try PrivateFiles.writeAtomically(Array(file), to: path)
-        } catch {
-            throw .fileSystem(error)
-        }
+        return Array(headerLine + Data("\n".utf8) + Data((sealedBox.base64EncodedString() + "\n").utf8))
     }
 
     /// Decrypts the sealed file at `path` and writes its key pair into `home`'s keys/ (folder
@@ -139,10 +124,10 @@ public enum SealedKeys {
     public static func restore(
         from path: String, passphrase: String, into home: HomeLayout, force: Bool
     ) throws(SealedKeysError) {
-        try checkLength(of: passphrase)
+        try PassphraseKey.checkLength(of: passphrase)
         // Refused before the costly derivation: the answer does not depend on the passphrase.
         guard force || !home.hasIdentity else { throw .keyFiles(.alreadyExists(path: home.privateKeyFile)) }
-        let identity = try open(path, passphrase: passphrase)
+        let identity = try open(try fileBytes(path), source: path, passphrase: passphrase)
         do {
             try KeyFiles.write(identity, to: home, force: force)
         } catch let error as KeyFileError {
@@ -154,9 +139,12 @@ public enum SealedKeys {
         }
     }
 
-    /// The key pair sealed in `path`, checked to be whole.
-    private static func open(_ path: String, passphrase: String) throws(SealedKeysError) -> SigningIdentity {
-        let bytes = try fileBytes(path)
+    /// The key pair sealed in `bytes` (a sealed keys file's content), checked to be whole;
+    /// errors name `source`, the file or replica object the bytes came from.
+    ///
+    /// Throws `.passphraseTooShort`, `.notSealedKeys`, `.unsupportedVersion`, `.wrongPassphrase`.
+    public static func open(_ bytes: [UInt8], source path: String, passphrase: String) throws(SealedKeysError) -> SigningIdentity {
+        try PassphraseKey.checkLength(of: passphrase)
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         guard lines.count >= 2, let headerLine = lines.first else {
             throw .notSealedKeys(path: path, reason: "it has no header line")
@@ -168,18 +156,18 @@ public enum SealedKeys {
         guard let header = try? JSONDecoder().decode(Header.self, from: headerData), header.kdf == "scrypt" else {
             throw .notSealedKeys(path: path, reason: "its header does not name scrypt parameters")
         }
-        let parameters = Parameters(n: header.n, r: header.r, p: header.p)
+        let parameters = PassphraseKey.Parameters(n: header.n, r: header.r, p: header.p)
         guard parameters.isAcceptable else {
             throw .notSealedKeys(
                 path: path, reason: "scrypt parameters n=\(header.n) r=\(header.r) p=\(header.p) are out of range")
         }
-        guard let salt = Data(base64Encoded: header.salt), salt.count == saltBytes else {
-            throw .notSealedKeys(path: path, reason: "its salt is not \(saltBytes) bytes of base64")
+        guard let salt = Data(base64Encoded: header.salt), salt.count == PassphraseKey.saltBytes else {
+            throw .notSealedKeys(path: path, reason: "its salt is not \(PassphraseKey.saltBytes) bytes of base64")
         }
         guard let combined = Data(base64Encoded: Data(lines[1])),
             let box = try? AES.GCM.SealedBox(combined: combined)
         else { throw .notSealedKeys(path: path, reason: "its second line is not an AES-GCM box in base64") }
-        let key = try deriveKey(passphrase: passphrase, salt: Array(salt), parameters: parameters)
+        let key = try PassphraseKey.derive(passphrase: passphrase, salt: Array(salt), parameters: parameters)
         guard let plaintext = try? AES.GCM.open(box, using: key, authenticating: headerData) else {
             throw .wrongPassphrase(path: path)
         }
@@ -199,24 +187,6 @@ public enum SealedKeys {
             throw .notSealedKeys(path: path, reason: "its sealed public key does not belong to its private key")
         }
         return identity
-    }
-
-    private static func checkLength(of passphrase: String) throws(SealedKeysError) {
-        guard passphrase.count >= minimumPassphraseLength else {
-            throw .passphraseTooShort(characters: passphrase.count)
-        }
-    }
-
-    private static func deriveKey(
-        passphrase: String, salt: [UInt8], parameters: Parameters
-    ) throws(SealedKeysError) -> SymmetricKey {
-        do {
-            return try KDF.Scrypt.deriveKey(
-                from: Array(passphrase.utf8), salt: salt, outputByteCount: 32,
-                rounds: parameters.n, blockSize: parameters.r, parallelism: parameters.p)
-        } catch {
-            throw .cryptographyFailed(reason: "scrypt: \(error)")
-        }
     }
 
     /// The bytes of a small file; a sealed keys file or a key file is never larger than 64 KiB.

@@ -9,7 +9,7 @@ import Testing
 @Suite struct SealedKeysTests {
     static let passphrase = "correct horse battery"
     /// Cheap scrypt cost so each test derives in milliseconds; one test uses the standard cost.
-    static let cheap = SealedKeys.Parameters(n: 1 << 10, r: 8, p: 1)
+    static let cheap = PassphraseKey.Parameters(n: 1 << 10, r: 8, p: 1)
 
     /// A home with a fresh identity and the path of its sealed keys.
     private func sealedHome(_ scratch: ScratchFolder) throws -> (identity: SigningIdentity, sealed: String) {
