@@ -18,6 +18,8 @@ extension HomeConfig {
         public var snapshotInterval: ConfigDuration
         /// How far back a restore must stay possible; older generations are deleted.
         public var retention: ConfigDuration
+        /// Whether every object is encrypted under SPL_BACKUP_PASSPHRASE.
+        public var encryption: Encryption
         /// S3 only: the endpoint URL, region and whether to address the bucket in the path.
         public var endpoint: String?
         public var region: String?
@@ -26,16 +28,24 @@ extension HomeConfig {
         public init(
             name: String, url: String, syncInterval: ConfigDuration = defaultSyncInterval,
             snapshotInterval: ConfigDuration = defaultSnapshotInterval, retention: ConfigDuration = defaultRetention,
-            endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil
+            encryption: Encryption = .none, endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil
         ) {
             self.name = name
             self.url = url
             self.syncInterval = syncInterval
             self.snapshotInterval = snapshotInterval
             self.retention = retention
+            self.encryption = encryption
             self.endpoint = endpoint
             self.region = region
             self.pathStyle = pathStyle
+        }
+
+        /// `encryption` of a `[[replica]]`: `"none"` (the default) or `"passphrase"`, every object
+        /// encrypted with AES-256-GCM under a key derived from SPL_BACKUP_PASSPHRASE.
+        public enum Encryption: String, Sendable, Equatable, CaseIterable {
+            case none
+            case passphrase
         }
 
         public static func isValidName(_ name: String) -> Bool {
@@ -62,6 +72,7 @@ extension HomeConfig {
                 "name": name, "url": url, "sync_interval": syncInterval.text,
                 "snapshot_interval": snapshotInterval.text, "retention": retention.text,
             ]
+            if encryption != .none { values["encryption"] = encryption.rawValue }
             if let endpoint { values["endpoint"] = endpoint }
             if let region { values["region"] = region }
             if let pathStyle { values["path_style"] = pathStyle }
@@ -96,6 +107,7 @@ extension HomeConfig {
                 snapshotInterval: try section.string("snapshot_interval", expected: duration, as: ConfigDuration.init)
                     ?? Replica.defaultSnapshotInterval,
                 retention: try section.string("retention", expected: duration, as: ConfigDuration.init) ?? Replica.defaultRetention,
+                encryption: try section.string("encryption", expected: "\"none\" or \"passphrase\"", as: Replica.Encryption.init) ?? .none,
                 endpoint: try section.string("endpoint", expected: "an http:// or https:// URL") {
                     $0.hasPrefix("http://") || $0.hasPrefix("https://") ? $0 : nil
                 },

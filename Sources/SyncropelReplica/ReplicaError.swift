@@ -1,3 +1,5 @@
+import SyncropelHome
+
 /// Why a replica could not be read, verified, restored from or written; `description` is the
 /// one-line operator message and names the replica object at fault.
 public enum ReplicaError: Error, CustomStringConvertible {
@@ -31,6 +33,18 @@ public enum ReplicaError: Error, CustomStringConvertible {
     case targetNotReached(location: String, target: String, reached: String)
     /// The shipped mark kept in the store does not parse (only a hand-edited store has one).
     case malformedMark(replica: String)
+    /// The object is encrypted and SPL_BACKUP_PASSPHRASE is not set.
+    case passphraseNeeded(key: ReplicaKey)
+    /// The object is encrypted under another passphrase (its key check does not match).
+    case wrongPassphrase(key: ReplicaKey)
+    /// The encrypted object's AES-GCM tag does not match: its bytes, header or name changed.
+    case tamperedObject(key: ReplicaKey)
+    /// A replica with `encryption = "passphrase"` holds an object that is not encrypted.
+    case notEncrypted(key: ReplicaKey)
+    /// The replica holds no sealed keys for the instance.
+    case noSealedKeys(location: String, key: ReplicaKey)
+    /// The replica's sealed keys could not be opened (the error names the object).
+    case sealedKeys(SealedKeysError)
     /// The object store failed (network, disk, permissions).
     case storage(location: String, operation: String, key: String, underlying: any Error)
 
@@ -73,6 +87,20 @@ public enum ReplicaError: Error, CustomStringConvertible {
             "replica \(location) does not reach \(target): it holds records up to \(reached)"
         case .malformedMark(let replica):
             "the store's shipped mark for replica \(replica) is malformed; restart the daemon to start a new generation"
+        case .passphraseNeeded(let key):
+            "replica object \(key) is encrypted; set SPL_BACKUP_PASSPHRASE to the passphrase of the daemon that wrote it"
+        case .wrongPassphrase(let key):
+            "cannot decrypt replica object \(key): SPL_BACKUP_PASSPHRASE is not the passphrase it was encrypted with"
+        case .tamperedObject(let key):
+            "replica object \(key) was altered: its AES-GCM tag does not match its bytes, header and name"
+        case .notEncrypted(let key):
+            "replica object \(key) is not encrypted, but the replica has encryption = \"passphrase\"; it was written without "
+                + "encryption or put there by someone else"
+        case .noSealedKeys(let location, let key):
+            "replica \(location) holds no sealed keys (\(key)): its daemon ships them only with SPL_BACKUP_PASSPHRASE set; "
+                + "restore the keys from a keys.<stamp>.sealed backup with 'spl backup restore-keys FILE'"
+        case .sealedKeys(let error):
+            error.description
         case .storage(let location, let operation, let key, let underlying):
             "replica \(location): cannot \(operation) \(key): \(underlying)"
         }

@@ -156,6 +156,9 @@ public struct ReplicaReader: Sendable {
         let bytes: [UInt8]?
         do {
             bytes = try await objects.get(key)
+        } catch let error as ReplicaError {
+            // What an encrypted replica refuses (a wrong passphrase, an altered box) is not a storage failure.
+            throw error
         } catch {
             throw .storage(location: objects.location, operation: "read", key: key.rawValue, underlying: error)
         }

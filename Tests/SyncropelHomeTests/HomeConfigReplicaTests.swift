@@ -25,6 +25,7 @@ import Testing
             endpoint = "http://127.0.0.1:9000"
             region = "eu-west-1"
             path_style = true
+            encryption = "passphrase"
             """)
         #expect(config.replicas.count == 2)
         #expect(config.replicas[0] == HomeConfig.Replica(name: "nas", url: "file:///mnt/nas/spl"))
@@ -35,6 +36,7 @@ import Testing
         #expect(offsite.syncInterval.milliseconds == 500 && offsite.snapshotInterval.milliseconds == 6 * 3_600_000)
         #expect(offsite.retention.text == "30d" && offsite.endpoint == "http://127.0.0.1:9000")
         #expect(offsite.region == "eu-west-1" && offsite.pathStyle == true)
+        #expect(config.replicas[0].encryption == .none && offsite.encryption == .passphrase)
         #expect(try parse("").replicas.isEmpty)
     }
 
@@ -44,6 +46,8 @@ import Testing
         ("retention = \"1.5d\"", "replica[0].retention", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
         ("snapshot_interval = 24", "replica[0].snapshot_interval", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
         ("path_style = \"yes\"", "replica[0].path_style", "true or false"),
+        ("encryption = \"aes\"", "replica[0].encryption", "\"none\" or \"passphrase\""),
+        ("encryption = true", "replica[0].encryption", "\"none\" or \"passphrase\""),
     ])
     func aBadValueIsRefusedNamingItsField(line: String, key: String, expected: String) {
         let text = "[[replica]]\nname = \"nas\"\nurl = \"file:///mnt/nas\"\n\(line)\n"
@@ -76,11 +80,13 @@ import Testing
         var config = HomeConfig.defaults(environment: environment)
         config.replicas = [
             HomeConfig.Replica(name: "nas", url: "file:///mnt/nas", syncInterval: ConfigDuration("250ms")!),
-            HomeConfig.Replica(name: "s3", url: "s3://b/p", region: "us-east-1", pathStyle: true),
+            HomeConfig.Replica(name: "s3", url: "s3://b/p", encryption: .passphrase, region: "us-east-1", pathStyle: true),
         ]
         try config.save(to: path)
         #expect(try HomeConfig.load(from: path, environment: environment) == config)
         #expect(try scratch.read(path).contains("[[replica]]"))
+        // Only a replica that encrypts says so: a file without the key reads as it did.
+        #expect(try scratch.read(path).components(separatedBy: "encryption").count == 2)
         config.replicas = []
         try config.save(to: path)
         #expect(try HomeConfig.load(from: path, environment: environment).replicas.isEmpty)

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SyncropelHome
 import SyncropelKit
+import SyncropelReplica
 import SyncropelStore
 
 /// `spl serve --foreground`: the whole life of one daemon, from home bootstrap to clean stop (SPEC 5.2).
@@ -68,6 +69,13 @@ public struct Daemon: Sendable {
             heartbeat = try HeartbeatSetting.interval(config: config, environment: environment)
         } catch {
             throw .configuration(error.description)
+        }
+        for replica in config.replicas {
+            do {
+                _ = try ReplicaLocation.encryptionPassphrase(for: replica, environment: environment)
+            } catch {
+                throw .configuration(error.description)
+            }
         }
         let storePath = try resolveStorePath(config)
         if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
