@@ -5,6 +5,7 @@
 /// instance-<24 hex>/generations/<generation>/generation.json
 /// instance-<24 hex>/generations/<generation>/snapshot-<16-digit seq>.db.gz
 /// instance-<24 hex>/generations/<generation>/segments/<16-digit first>-<16-digit last>.seg.gz
+/// instance-<24 hex>/keys.sealed
 /// ```
 public struct ReplicaLayout: Sendable, Equatable {
     /// The 24 hex digits that name the instance's folder, as in backup folders.
@@ -16,6 +17,9 @@ public struct ReplicaLayout: Sendable, Equatable {
 
     /// `instance-<tail>/generations/`: what a listing of every generation starts with.
     public var generationsPrefix: String { "instance-\(instanceTail)/generations/" }
+
+    /// The instance's key pair sealed under SPL_BACKUP_PASSPHRASE, a file as `spl backup` seals it.
+    public var sealedKeysKey: ReplicaKey { key("instance-\(instanceTail)/keys.sealed") }
 
     public func generationPrefix(_ generation: GenerationID) -> String {
         generationsPrefix + generation.rawValue + "/"

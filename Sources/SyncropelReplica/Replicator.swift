@@ -61,8 +61,16 @@ public actor Replicator {
     private var lastError: String?
     private var lastShippedAt: Date?
     private var loop: Task<Void, Never>?
+    /// Seals the instance's keys for `instance-<tail>/keys.sealed`; nil once they are shipped,
+    /// or when the daemon has no passphrase to seal them with.
+    private var sealKeys: (@Sendable () throws -> [UInt8])?
 
-    public init(settings: Settings, objects: any ReplicaObjectStore, store: SQLiteRecordStore, did: DIDKey, logger: Logger) {
+    /// `sealKeys` gives the sealed keys file to ship once per run (nil: ship no keys).
+    public init(
+        settings: Settings, objects: any ReplicaObjectStore, store: SQLiteRecordStore, did: DIDKey, logger: Logger,
+        sealKeys: (@Sendable () throws -> [UInt8])? = nil
+    ) {
+        self.sealKeys = sealKeys
         self.settings = settings
         self.objects = objects
         self.store = store
@@ -128,6 +136,7 @@ public actor Replicator {
 
     /// One round: resume or start a generation, ship what is new, merge, rotate, prune.
     func step() async throws {
+        if sealKeys != nil { try await shipSealedKeys() }
         if position == nil { try await resumeOrStartGeneration() }
         try await shipPending()
         await mergeDue(now: Date())
@@ -155,6 +164,24 @@ public actor Replicator {
     }
 
     // MARK: Shipping
+
+    /// Writes the sealed keys once per run, so the replica alone brings back the identity (the
+    /// passphrase may have changed since the last run). Keys that cannot be sealed are reported
+    /// once and never hold back the records.
+    private func shipSealedKeys() async throws {
+        guard let sealKeys else { return }
+        let sealed: [UInt8]
+        do {
+            sealed = try await BlockingWork.run(sealKeys)
+        } catch {
+            self.sealKeys = nil
+            logger.error("replica \(settings.name) ships no sealed keys: \(error)", metadata: ["replica": "\(objects.location)"])
+            return
+        }
+        try await put(layout.sealedKeysKey, sealed)
+        self.sealKeys = nil
+        logger.info("replica \(settings.name) sealed keys written to \(layout.sealedKeysKey)", metadata: ["replica": "\(objects.location)"])
+    }
 
     /// Ships what was committed up to now, and nothing committed meanwhile: under a steady load
     /// that waits for the next sync instead of chasing each commit with a segment of its own.

@@ -21,17 +21,23 @@ public final class Replication: Sendable {
     private let replicators: [Replicator]
     private let refused: [Refused]
 
-    /// `environment` and `home` give an S3 replica its credentials.
+    /// `environment` and `home` give an S3 replica its credentials, and with SPL_BACKUP_PASSPHRASE
+    /// the keys every replica ships sealed (and the key of an encrypted one).
     init(
         replicas: [HomeConfig.Replica], environment: [String: String], home: HomeLayout, store: SQLiteRecordStore, did: DIDKey,
         logger: Logger
     ) {
         var replicators: [Replicator] = []
         var refused: [Refused] = []
+        let sealKeys = Self.keySealer(environment: environment, home: home)
+        if sealKeys == nil, !replicas.isEmpty {
+            logger.info("replicas ship no sealed keys: SPL_BACKUP_PASSPHRASE is not set to \(SealedKeys.minimumPassphraseLength) or more characters")
+        }
         for replica in replicas {
             do {
                 let objects = try ReplicaLocation.objectStore(for: replica, environment: environment, home: home)
-                replicators.append(Replicator(settings: .init(replica), objects: objects, store: store, did: did, logger: logger))
+                replicators.append(Replicator(
+                    settings: .init(replica), objects: objects, store: store, did: did, logger: logger, sealKeys: sealKeys))
             } catch {
                 logger.error("replica \(replica.name) not started: \(error)", metadata: ["replica": "\(replica.url)"])
                 refused.append(Refused(name: replica.name, url: replica.url, reason: error.description))
@@ -39,6 +45,15 @@ public final class Replication: Sendable {
         }
         self.replicators = replicators
         self.refused = refused
+    }
+
+    /// Seals the home's keys under SPL_BACKUP_PASSPHRASE, or nil when it is unset or too short
+    /// (timestamped backups say so in their own words).
+    private static func keySealer(environment: [String: String], home: HomeLayout) -> (@Sendable () throws -> [UInt8])? {
+        guard let passphrase = environment["SPL_BACKUP_PASSPHRASE"], passphrase.count >= SealedKeys.minimumPassphraseLength else {
+            return nil
+        }
+        return { try SealedKeys.sealed(home: home, passphrase: passphrase) }
     }
 
     func start() async {

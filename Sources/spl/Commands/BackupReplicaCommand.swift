@@ -23,6 +23,7 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
     case badName(String)
     case badURL(String)
     case badDuration(option: String, value: String)
+    case badEncryption(String)
     case nameTaken(name: String, configFile: String)
     case urlTaken(url: String, name: String, configFile: String)
     case unknownName(name: String, configFile: String)
@@ -37,6 +38,8 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
             "replica URL \(url.debugDescription) must be file:///absolute/path or s3://bucket/prefix"
         case .badDuration(let option, let value):
             "\(option) \(value.debugDescription) must be a duration such as 500ms, 1s, 10m, 24h or 14d"
+        case .badEncryption(let value):
+            "--encryption \(value.debugDescription) must be none or passphrase"
         case .nameTaken(let name, let file):
             "a replica named \(name) is already in \(file); remove it first or choose another name"
         case .urlTaken(let url, let name, let file):
@@ -59,20 +62,31 @@ struct ReplicaSelection {
     let layout: ReplicaLayout
 
     /// `nameOrURL` is a configured replica's name, else a replica URL. The instance is the
-    /// home's own; a home without keys reads the replica's only instance.
-    static func resolve(_ nameOrURL: String) async throws -> ReplicaSelection {
+    /// home's own; a home without keys reads the replica's only instance, and so does
+    /// `anyInstance` when the replica does not hold the home's.
+    ///
+    /// Encrypted objects are opened with SPL_BACKUP_PASSPHRASE; a replica configured with
+    /// `encryption = "passphrase"` must hold nothing else.
+    static func resolve(_ nameOrURL: String, anyInstance: Bool = false) async throws -> ReplicaSelection {
         let home = try CommandEnvironment.home()
-        let config = try HomeConfig.load(from: home.configFile, environment: CommandEnvironment.variables)
-        let objects: any ReplicaObjectStore
+        let environment = CommandEnvironment.variables
+        let config = try HomeConfig.load(from: home.configFile, environment: environment)
+        let located: any ReplicaObjectStore
         if let replica = config.replicas.first(where: { $0.name == nameOrURL }) {
-            objects = try ReplicaLocation.objectStore(for: replica, environment: CommandEnvironment.variables, home: home)
+            located = try ReplicaLocation.objectStore(for: replica, environment: environment, home: home)
         } else if HomeConfig.Replica.isValidURL(nameOrURL) {
-            objects = try ReplicaLocation.objectStore(url: nameOrURL, environment: CommandEnvironment.variables, home: home)
+            located = try ReplicaLocation.objectStore(url: nameOrURL, environment: environment, home: home)
         } else {
             throw ReplicaCommandError.unknownName(name: nameOrURL, configFile: home.configFile)
         }
+        let passphrase = environment["SPL_BACKUP_PASSPHRASE"].flatMap { $0.isEmpty ? nil : $0 }
+        let objects = located as? EncryptedObjectStore ?? EncryptedObjectStore(base: located, passphrase: passphrase, mode: .whenPresent)
         if home.hasIdentity {
-            return ReplicaSelection(objects: objects, layout: ReplicaLayout(instanceTail: try KeyFiles.load(from: home).didKey.instanceTail))
+            let own = try KeyFiles.load(from: home).didKey.instanceTail
+            let holdsOwn = anyInstance ? try await ReplicaLayout.instanceTails(in: objects).contains(own) : true
+            if holdsOwn {
+                return ReplicaSelection(objects: objects, layout: ReplicaLayout(instanceTail: own))
+            }
         }
         let tails = try await ReplicaLayout.instanceTails(in: objects)
         guard tails.count == 1 else {
@@ -103,6 +117,9 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
     @Option(help: "How far back a restore stays possible (default 14d).")
     var retention: String?
 
+    @Option(help: "passphrase: encrypt every object under SPL_BACKUP_PASSPHRASE, which the daemon then needs to start (default none).")
+    var encryption: String?
+
     @Option(help: "S3: the endpoint URL (http:// or https://).")
     var endpoint: String?
 
@@ -112,7 +129,11 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
     func run() async throws {
         guard HomeConfig.Replica.isValidName(name) else { throw ReplicaCommandError.badName(name) }
         guard HomeConfig.Replica.isValidURL(url) else { throw ReplicaCommandError.badURL(url) }
-        var replica = HomeConfig.Replica(name: name, url: url, endpoint: endpoint, region: region)
+        let encrypted = try encryption.map { value in
+            guard let parsed = HomeConfig.Replica.Encryption(rawValue: value) else { throw ReplicaCommandError.badEncryption(value) }
+            return parsed
+        }
+        var replica = HomeConfig.Replica(name: name, url: url, encryption: encrypted ?? .none, endpoint: endpoint, region: region)
         for (option, value, keyPath) in [
             ("--sync-interval", syncInterval, \HomeConfig.Replica.syncInterval),
             ("--snapshot-interval", snapshotInterval, \HomeConfig.Replica.snapshotInterval),
@@ -133,7 +154,8 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
         config.replicas.append(replica)
         try home.create()
         try config.save(to: home.configFile)
-        print("Added replica \(name) → \(url) (sync every \(replica.syncInterval), snapshot every \(replica.snapshotInterval), retention \(replica.retention)) to \(home.configFile).")
+        let encryptionNote = replica.encryption == .passphrase ? ", objects encrypted under SPL_BACKUP_PASSPHRASE" : ""
+        print("Added replica \(name) → \(url) (sync every \(replica.syncInterval), snapshot every \(replica.snapshotInterval), retention \(replica.retention)\(encryptionNote)) to \(home.configFile).")
         print("The daemon starts shipping to it at its next start.")
     }
 }
@@ -171,12 +193,15 @@ struct BackupReplicaListCommand: AsyncParsableCommand {
                 "name": .string(replica.name), "url": .string(replica.url),
                 "sync_interval": .string(replica.syncInterval.text),
                 "snapshot_interval": .string(replica.snapshotInterval.text), "retention": .string(replica.retention.text),
+                "encryption": .string(replica.encryption.rawValue),
             ]))
         }
         output.printList(items, empty: "no replicas in \(home.configFile); add one with 'spl backup replica add NAME URL'") { _ in
             TextTable(
-                header: ["NAME", "URL", "SYNC", "SNAPSHOT", "RETENTION"],
-                rows: replicas.map { [$0.name, $0.url, $0.syncInterval.text, $0.snapshotInterval.text, $0.retention.text] })
+                header: ["NAME", "URL", "SYNC", "SNAPSHOT", "RETENTION", "ENCRYPTION"],
+                rows: replicas.map {
+                    [$0.name, $0.url, $0.syncInterval.text, $0.snapshotInterval.text, $0.retention.text, $0.encryption.rawValue]
+                })
         }
     }
 }

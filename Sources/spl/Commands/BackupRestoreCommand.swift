@@ -25,6 +25,13 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             checked), and installed the same way. --sequence N restores exactly the records 1...N; \
             --at TIME (ISO 8601 UTC, e.g. 2026-12-05T08:15:00Z) the records with created_at at or \
             before TIME; --to FILE writes the rebuilt store to FILE and leaves the home alone.
+
+            With --with-keys the instance's keys come back too, from the keys the daemon sealed \
+            into the replica under SPL_BACKUP_PASSPHRASE: on a new machine, 'spl backup restore \
+            --from-replica URL --with-keys --yes' then 'spl serve --daemon' brings back the whole \
+            instance, same DID. The passphrase is read from SPL_BACKUP_PASSPHRASE (and opens an \
+            encrypted replica's objects too). A home with another identity is refused unless \
+            --replace-keys, which keeps its keys as keys.replaced.<epoch>.
             """
     )
 
@@ -43,6 +50,12 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     @Option(help: "With --from-replica: write the rebuilt store to this new file instead of the home.")
     var to: String?
 
+    @Flag(help: "With --from-replica: also restore the instance's keys from the replica (needs SPL_BACKUP_PASSPHRASE).")
+    var withKeys = false
+
+    @Flag(help: "With --with-keys: replace this home's keys when they are another instance's (kept as keys.replaced.<epoch>).")
+    var replaceKeys = false
+
     @OptionGroup var force: BackupForceOption
 
     @Flag(help: "Do not ask for confirmation (required without a terminal, and with -o json).")
@@ -54,10 +67,12 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         switch (file, fromReplica) {
         case (nil, nil): throw ValidationError("give a backup FILE or --from-replica NAME|URL")
         case (_?, _?): throw ValidationError("give a backup FILE or --from-replica, not both")
-        case (_?, nil) where at != nil || sequence != nil || to != nil:
-            throw ValidationError("--at, --sequence and --to go with --from-replica")
+        case (_?, nil) where at != nil || sequence != nil || to != nil || withKeys:
+            throw ValidationError("--at, --sequence, --to and --with-keys go with --from-replica")
         default: break
         }
+        if replaceKeys && !withKeys { throw ValidationError("--replace-keys goes with --with-keys") }
+        if withKeys && to != nil { throw ValidationError("--with-keys restores into the home; it does not go with --to") }
         if at != nil && sequence != nil { throw ValidationError("give --at or --sequence, not both") }
         if let sequence, sequence < 0 { throw ValidationError("--sequence must be 0 or more, not \(sequence)") }
         if let at, Self.milliseconds(at) == nil {
