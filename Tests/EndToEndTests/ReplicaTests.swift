@@ -24,7 +24,7 @@ import Testing
         let http = DaemonHTTP(port: daemon.port)
         let acknowledged = try await writeRecords(http, writers: 4, each: 60)
         #expect(acknowledged.count == 240)
-        let caughtUp = try await waitForReplica(http, seconds: 30)
+        let caughtUp = try await http.replicaCaughtUp(seconds: 30)
         #expect(caughtUp, "the replica did not catch up within 30 s")
         let source = try await allRecords(http)
         let status = try await daemon.cli(["status"])
@@ -95,7 +95,7 @@ import Testing
         let http = DaemonHTTP(port: daemon.port)
         for round in 0..<3 {
             _ = try await writeRecords(http, writers: 1, each: 5, tag: "round\(round)")
-            #expect(try await waitForReplica(http, seconds: 30))
+            #expect(try await http.replicaCaughtUp(seconds: 30))
         }
         #expect(try await daemon.stopDaemon().status == 0)
 
@@ -141,7 +141,7 @@ import Testing
         }
 
         let listed = try await daemon.cli(["backup", "replica", "list", "-o", "json"])
-        #expect(listed.stdout == #"{"object":"list","data":[{"name":"nas","url":"file:///mnt/nas/spl","sync_interval":"1s","snapshot_interval":"24h","retention":"30d"}],"next_cursor":null}"# + "\n")
+        #expect(listed.stdout == #"{"object":"list","data":[{"name":"nas","url":"file:///mnt/nas/spl","sync_interval":"1s","snapshot_interval":"24h","retention":"30d","encryption":"none"}],"next_cursor":null}"# + "\n")
         let removed = try await daemon.cli(["backup", "replica", "remove", "nas"])
         #expect(removed.stdout == "Removed replica nas (file:///mnt/nas/spl) from \(config); its objects were left in place.\n")
         let empty = try await daemon.cli(["backup", "replica", "list"])
@@ -181,23 +181,6 @@ import Testing
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-    }
-
-    /// Polls `/health` until the replica holds every record and reports no lag.
-    private func waitForReplica(_ http: DaemonHTTP, seconds: Double) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let (_, body) = try await http.send("GET", "/health")
-            let health = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-            let replication = (health["replication"] as? [[String: Any]])?.first ?? [:]
-            let records = (health["records"] as? NSNumber)?.int64Value ?? -1
-            let shipped = (replication["shipped_sequence"] as? NSNumber)?.int64Value
-            if shipped == records, (replication["lag_records"] as? NSNumber)?.int64Value == 0, replication["state"] as? String == "working" {
-                return true
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
     }
 
     /// Every record the daemon serves, in sequence order.
