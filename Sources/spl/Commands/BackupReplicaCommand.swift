@@ -240,7 +240,8 @@ struct BackupReplicaVerifyCommand: AsyncParsableCommand {
             For every generation: generation.json, the snapshot's SHA-256 and contents (pages, every id \
             re-hashed, every signature, exactly the records it claims), then every segment through the \
             chain: each record re-hashed and its signature checked, no sequence missing, nothing foreign, \
-            replayed or altered. Names the first bad object of each generation. Exit 0 sound, 1 not.
+            replayed or altered. Names the first bad object of each generation. Exit 0 sound, 1 not. \
+            An encrypted replica's objects are opened with SPL_BACKUP_PASSPHRASE.
             """
     )
 
