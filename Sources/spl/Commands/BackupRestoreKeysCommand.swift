@@ -13,7 +13,8 @@ struct BackupRestoreKeysCommand: AsyncParsableCommand {
             would show: the one the daemon had when it wrote FILE. Existing keys are replaced only \
             with --force. Then put the store back with 'spl backup restore <hub.db backup> --yes' \
             and start with 'spl serve --daemon': the same instance DID signs as before. \
-            'spl backup --auto restore-keys FILE' still works.
+            'spl backup --auto restore-keys FILE' still works. Keys a daemon shipped to a replica \
+            come back with the store: 'spl backup restore --from-replica URL --with-keys'.
             """
     )
 
