@@ -118,6 +118,18 @@ import Testing
             == ["replica is missing sequences 4...5: no segment holds them before \(segments[1]) (a deleted segment)"])
     }
 
+    @Test func theChainStillRefusesAForeignSegmentSealedWithTheRightPassphrase() async throws {
+        let (fixture, objects) = try await encryptedReplica()
+        let (other, otherObjects) = try await encryptedReplica()
+        let key = try #require(try await ReplicaReader(objects: objects.base, layout: fixture.layout).generations().last!.segments.first).key
+        let otherKey = try #require(try await ReplicaReader(objects: otherObjects.base, layout: other.layout).generations().last!.segments.first).key
+        // Someone with the passphrase seals another instance's segment 4-5 under this one's name.
+        try await objects.put(key, try #require(try await otherObjects.get(otherKey)))
+        #expect(try await problems(fixture, objects) == [
+            "replica object \(key) belongs elsewhere: its instance is \(other.identity.didKey), expected \(fixture.identity.didKey)"
+        ])
+    }
+
     @Test func aPlainObjectInAnEncryptedReplicaIsRefused() async throws {
         let (fixture, objects) = try await encryptedReplica()
         let files = objects.base as! FileObjectStore
