@@ -66,6 +66,8 @@ let package = Package(
             dependencies: [
                 "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelReplica", "CSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // HTTPS on the TCP listener with [server] tls_cert and tls_key.
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,7 +101,14 @@ let package = Package(
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica", "SyncropelHome", "SyncropelTestSupport"]),
-        .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer", "SyncropelTestSupport"]),
+        .testTarget(
+            name: "SyncropelServerTests",
+            dependencies: [
+                "SyncropelServer", "SyncropelTestSupport",
+                // Routes answered in process (`app.test(.router)`), no daemon.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
