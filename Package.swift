@@ -68,6 +68,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // HTTPS on the TCP listener with [server] tls_cert and tls_key.
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                // HTTPServerBuilder, to wrap the HTTP/1 server in TLS.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

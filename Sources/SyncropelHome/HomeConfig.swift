@@ -35,10 +35,14 @@ public struct HomeConfig: Sendable, Equatable {
         public var idleTimeoutSecs: Int
         /// Thread watches (SSE) open at once, on both listeners.
         public var maxWatchers: Int
+        /// The PEM certificate chain and private key of HTTPS on the TCP listener; both or neither.
+        public var tlsCert: String?
+        public var tlsKey: String?
 
         public init(
             host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15, allowedOrigins: [String] = [],
-            maxConnections: Int = 1024, idleTimeoutSecs: Int = 30, maxWatchers: Int = 1000
+            maxConnections: Int = 1024, idleTimeoutSecs: Int = 30, maxWatchers: Int = 1000,
+            tlsCert: String? = nil, tlsKey: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -47,6 +51,8 @@ public struct HomeConfig: Sendable, Equatable {
             self.maxConnections = maxConnections
             self.idleTimeoutSecs = idleTimeoutSecs
             self.maxWatchers = maxWatchers
+            self.tlsCert = tlsCert
+            self.tlsKey = tlsKey
         }
     }
 

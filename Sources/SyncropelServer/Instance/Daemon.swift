@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 import SyncropelHome
@@ -48,6 +49,13 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// Said in the log and on stderr at every such start: the operator may have meant HTTPS.
+    private func warnPlainHTTP(bind: String, logger: Logger) {
+        let message = "TCP listener \(bind) is not a loopback address and serves plain HTTP: tokens and records cross the network in clear; set [server] tls_cert and tls_key in config.toml to serve HTTPS"
+        logger.warning("\(message)")
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
     private func report(_ error: StartupError) -> Int32 {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         return error.exitCode
@@ -68,6 +76,12 @@ public struct Daemon: Sendable {
             heartbeat = try HeartbeatSetting.interval(config: config, environment: environment)
         } catch {
             throw .configuration(error.description)
+        }
+        var tls: TLSConfiguration?
+        if let certificate = config.server.tlsCert, let key = config.server.tlsKey {
+            tls = try ListenerTLS.configuration(certificate: certificate, key: key)
+        } else if !ListenerTLS.isLoopback(host) {
+            warnPlainHTTP(bind: "\(host):\(port)", logger: logger)
         }
         let storePath = try resolveStorePath(config)
         if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
@@ -118,13 +132,20 @@ public struct Daemon: Sendable {
             sequence: sequence, gate: gate, signal: signal, failure: failure, runInfo: runInfo, lock: lock, logger: logger)
         let serverLogger = Logger(label: "http")
         // TCP is open to anything that can reach the port; the socket only to this user.
-        let tcpListener = Listener(
-            responder: responder, address: .hostname(host, port: port), name: bind,
-            limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
-            signal: signal, failure: failure, logger: serverLogger)
-        let socketListener = Listener(
-            responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
-            limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
+        let tcpListener: Listener
+        let socketListener: Listener
+        do {
+            tcpListener = try Listener(
+                responder: responder, address: .hostname(host, port: port), name: bind,
+                limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
+                tls: tls, signal: signal, failure: failure, logger: serverLogger)
+            socketListener = try Listener(
+                responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
+                limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
+        } catch {
+            lock.release()
+            throw error
+        }
         // Last, so it stops first: open watches end before the listeners wait for their requests.
         let feedService = RecordFeedService(feed: feed, heartbeat: heartbeat)
         let services: [any Service] = [instanceService, tcpListener, socketListener, feedService]
