@@ -87,4 +87,21 @@ import Testing
         #expect(closed, "the daemon waited for all \(request.count) bytes sent 0.25 s apart")
         #expect(sent < request.count)
     }
+
+    /// Issue 13's probe: 200 connections trickle a head a byte a second while a valid client
+    /// asks `/health` one request at a time. Each slow connection is answered or closed by the
+    /// head timeout, and the valid client's median latency during them stays within 2× of before.
+    @Test func twoHundredSlowConnectionsEndAndDoNotSlowAValidClient() async throws {
+        let daemon = try await limitedDaemon(maxConnections: 1024, idleSeconds: 3)
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let result = try await offThePool { try SlowConnectionProbe(port: port).run(deadline: 30) }
+        print(String(
+            format: "slow-connection probe: /health median %.3f ms before, %.3f ms during 200 slow connections;"
+                + " %d answered, %d closed, %d still open after %.1f s",
+            result.medianBefore, result.medianDuring, result.answered, result.closed, result.stillOpen, result.secondsToEnd))
+        #expect(result.stillOpen == 0, "\(result.stillOpen) of 200 slow connections were neither answered nor closed")
+        #expect(result.answered + result.closed == 200)
+        #expect(result.medianDuring <= 2 * result.medianBefore, "median \(result.medianDuring) ms during vs \(result.medianBefore) ms before")
+    }
 }
