@@ -54,6 +54,11 @@ extension HomeConfig {
                 maxConnections: try server.int("max_connections", in: 8...1_000_000) ?? defaults.server.maxConnections,
                 idleTimeoutSecs: try server.int("idle_timeout_secs", in: 1...3600) ?? defaults.server.idleTimeoutSecs,
                 maxWatchers: try server.int("max_watchers", in: 1...1_000_000) ?? defaults.server.maxWatchers,
+                rateLimitPerSec: try server.int("rate_limit_per_sec", in: 1...1_000_000) ?? defaults.server.rateLimitPerSec,
+                rateLimitBurst: try server.int("rate_limit_burst", in: 1...1_000_000) ?? defaults.server.rateLimitBurst,
+                maxConnectionsPerClient: try server.int("max_connections_per_client", in: 1...1_000_000)
+                    ?? defaults.server.maxConnectionsPerClient,
+                limitLoopback: try server.bool("limit_loopback") ?? defaults.server.limitLoopback,
                 tlsCert: tlsCert, tlsKey: tlsKey
             ),
             store: Store(
@@ -95,7 +100,9 @@ extension HomeConfig {
                 "host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs,
                 "allowed_origins": server.allowedOrigins.isEmpty ? nil : server.allowedOrigins,
                 "max_connections": server.maxConnections, "idle_timeout_secs": server.idleTimeoutSecs,
-                "max_watchers": server.maxWatchers, "tls_cert": server.tlsCert, "tls_key": server.tlsKey,
+                "max_watchers": server.maxWatchers, "rate_limit_per_sec": server.rateLimitPerSec,
+                "rate_limit_burst": server.rateLimitBurst, "max_connections_per_client": server.maxConnectionsPerClient,
+                "limit_loopback": server.limitLoopback, "tls_cert": server.tlsCert, "tls_key": server.tlsKey,
             ]
         )
         HomeConfig.set("store", in: document, ["url": store.url, "durability": store.durability.rawValue])

@@ -104,4 +104,64 @@ import Testing
         #expect(result.answered + result.closed == 200)
         #expect(result.medianDuring <= 2 * result.medianBefore, "median \(result.medianDuring) ms during vs \(result.medianBefore) ms before")
     }
+
+    /// A daemon whose config.toml sets `[server]` `settings` (key = value lines) beside the defaults.
+    private func daemonWithServerSettings(_ settings: String) async throws -> DaemonFixture {
+        let daemon = try DaemonFixture()
+        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
+        try "[server]\n\(settings)\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+        _ = try await daemon.serveReady()
+        return daemon
+    }
+
+    @Test func aClientPastItsRateIsAnswered429WithRetryAfter() async throws {
+        let daemon = try await daemonWithServerSettings("limit_loopback = true\nrate_limit_per_sec = 2\nrate_limit_burst = 5")
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let answers = try await offThePool {
+            try (0..<8).map { _ in
+                try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false)
+            }
+        }
+        // The start-up check may have taken one token, so 4 or 5 pass.
+        let passed = answers.prefix { $0.status == 204 }.count
+        #expect((4...5).contains(passed), "\(answers.map(\.status))")
+        let refused = try #require(answers.last)
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "1", "\(refused.headers)")
+        #expect(refused.json?["code"] as? String == "RATE_LIMITED")
+        #expect(refused.json?["message"] as? String
+            == "127.0.0.1 sent more than 5 requests at once or 2 a second ([server] rate_limit_burst, rate_limit_per_sec); retry after 1 s")
+        let socket = try await daemon.socketJSON("GET", "/health")
+        #expect(socket.status == 200, "the unix socket is never limited")
+    }
+
+    @Test func aClientHoldingTooManyConnectionsIsAnswered429() async throws {
+        let daemon = try await daemonWithServerSettings("limit_loopback = true\nmax_connections_per_client = 3")
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let held = try await offThePool { try (0..<3).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) } }
+        defer { held.forEach { close($0) } }
+        let refused = try await offThePool {
+            try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false)
+        }
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.json?["message"] as? String
+            == "127.0.0.1 holds 4 connections, more than [server] max_connections_per_client (3); reuse or close connections and retry")
+    }
+
+    /// The default exempts loopback: a burst far past the remote limits is all served, as the
+    /// benchmark's and the SDK suites' loads need.
+    @Test func loopbackClientsAreNotLimitedByDefault() async throws {
+        let daemon = try await daemonWithServerSettings("rate_limit_per_sec = 1\nrate_limit_burst = 1")
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let statuses = try await offThePool {
+            try (0..<50).map { _ in
+                try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false).status
+            }
+        }
+        #expect(statuses.allSatisfy { $0 == 204 }, "\(statuses)")
+    }
 }

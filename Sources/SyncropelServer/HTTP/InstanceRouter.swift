@@ -3,7 +3,9 @@ import SyncropelKit
 
 /// The one router both listeners answer with (SPEC 7).
 enum InstanceRouter {
-    static func make(gate: InstanceGate, feed: RecordFeed, version: String, browserGuard: BrowserRequestGuard) -> Router<InstanceRequestContext> {
+    static func make(
+        gate: InstanceGate, feed: RecordFeed, version: String, browserGuard: BrowserRequestGuard, clientLimits: ClientLimits? = nil
+    ) -> Router<InstanceRequestContext> {
         // Hummingbird applies a middleware only to routes registered after it, and the error
         // middleware needs every route to tell 405 from 404: so a scratch router registers them
         // once to be read, and the served router registers them after its middleware.
@@ -11,6 +13,8 @@ enum InstanceRouter {
         registerRoutes(on: registered, gate: gate, feed: feed)
         let router = Router(context: InstanceRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(serverHeader: "spl/\(version)", routes: RouteTable(registered)))
+        // A client past its limits costs one table lookup, before any other work.
+        if let clientLimits { router.add(middleware: ClientLimitMiddleware(limits: clientLimits)) }
         router.add(middleware: browserGuard)
         router.add(middleware: LocalOnlyRoutes())
         registerRoutes(on: router, gate: gate, feed: feed)

@@ -119,7 +119,13 @@ public struct Daemon: Sendable {
         let signal = BindSignal(listeners: 2)
         let feed = RecordFeed(maxWatchers: config.server.maxWatchers)
         let browserGuard = BrowserRequestGuard(host: host, port: port, allowedOrigins: Set(config.server.allowedOrigins))
-        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version, browserGuard: browserGuard).buildResponder()
+        let connectionLimit = ConnectionLimit(maximum: config.server.maxConnections)
+        let clientLimits = ClientLimits(settings: .init(
+            perSecond: config.server.rateLimitPerSec, burst: config.server.rateLimitBurst,
+            connectionsPerClient: config.server.maxConnectionsPerClient, limitLoopback: config.server.limitLoopback))
+        let responder = InstanceRouter.make(
+            gate: gate, feed: feed, version: version, browserGuard: browserGuard, clientLimits: clientLimits
+        ).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
             home: home, config: config, identity: identity, options: options, storePath: storePath,
@@ -137,11 +143,12 @@ public struct Daemon: Sendable {
         do {
             tcpListener = try Listener(
                 responder: responder, address: .hostname(host, port: port), name: bind,
-                limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
+                channelHandlers: { [connectionLimit, clientLimits] in [connectionLimit.handler(), clientLimits.handler()] },
+                idleTimeout: .seconds(config.server.idleTimeoutSecs),
                 tls: tls, signal: signal, failure: failure, logger: serverLogger)
             socketListener = try Listener(
                 responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
-                limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
+                channelHandlers: { [] }, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
         } catch {
             lock.release()
             throw error

@@ -62,16 +62,17 @@ struct Listener: Service {
     let address: String
     let failure: StartupFailure
 
-    /// `limit`, when given, caps the connections open at once; `idleTimeout` closes a connection
+    /// `channelHandlers` gives each connection's counters (`ConnectionLimit`, which caps the
+    /// connections open at once, and `ClientLimits`'); `idleTimeout` closes a connection
     /// that waits that long between requests or for a whole request head (bytes trickled one at
     /// a time do not reset it), so idle and slow sockets cannot pile up. With `tls` the listener
     /// serves HTTPS only: a plain-HTTP request fails the handshake and is closed.
     init(
-        responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String, limit: ConnectionLimit?,
-        idleTimeout: Duration?, tls: TLSConfiguration? = nil, signal: BindSignal, failure: StartupFailure, logger: Logger
+        responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String,
+        channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler], idleTimeout: Duration?, tls: TLSConfiguration? = nil, signal: BindSignal, failure: StartupFailure, logger: Logger
     ) throws(StartupError) {
         let http1 = HTTPServerBuilder.http1(configuration: .init(
-            additionalChannelHandlers: limit.map { [$0.handler()] } ?? [], idleTimeout: idleTimeout.map { TimeAmount($0) }))
+            additionalChannelHandlers: channelHandlers(), idleTimeout: idleTimeout.map { TimeAmount($0) }))
         let server: HTTPServerBuilder
         do {
             server = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
