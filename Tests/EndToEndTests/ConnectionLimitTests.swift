@@ -114,15 +114,19 @@ import Testing
         return daemon
     }
 
-    @Test func aClientPastItsRateIsAnswered429WithRetryAfter() async throws {
-        let daemon = try await daemonWithServerSettings("limit_loopback = true\nrate_limit_per_sec = 2\nrate_limit_burst = 5")
-        defer { daemon.tearDown() }
-        let port = daemon.port
-        let answers = try await offThePool {
-            try (0..<8).map { _ in
+    /// `count` `GET /v1/ping` over TCP, one after another, each on a connection of its own.
+    private static func pings(_ count: Int, port: Int) async throws -> [RawHTTPExchange.Response] {
+        try await offThePool {
+            try (0..<count).map { _ in
                 try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false)
             }
         }
+    }
+
+    @Test func aClientPastItsRateIsAnswered429WithRetryAfter() async throws {
+        let daemon = try await daemonWithServerSettings("limit_loopback = true\nrate_limit_per_sec = 2\nrate_limit_burst = 5")
+        defer { daemon.tearDown() }
+        let answers = try await Self.pings(8, port: daemon.port)
         // The start-up check may have taken one token, so 4 or 5 pass.
         let passed = answers.prefix { $0.status == 204 }.count
         #expect((4...5).contains(passed), "\(answers.map(\.status))")
@@ -142,9 +146,7 @@ import Testing
         let port = daemon.port
         let held = try await offThePool { try (0..<3).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) } }
         defer { held.forEach { close($0) } }
-        let refused = try await offThePool {
-            try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false)
-        }
+        let refused = try #require(try await Self.pings(1, port: port).first)
         #expect(refused.status == 429)
         #expect(refused.headers["retry-after"] == "1")
         #expect(refused.json?["message"] as? String
@@ -156,12 +158,7 @@ import Testing
     @Test func loopbackClientsAreNotLimitedByDefault() async throws {
         let daemon = try await daemonWithServerSettings("rate_limit_per_sec = 1\nrate_limit_burst = 1")
         defer { daemon.tearDown() }
-        let port = daemon.port
-        let statuses = try await offThePool {
-            try (0..<50).map { _ in
-                try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false).status
-            }
-        }
+        let statuses = try await Self.pings(50, port: daemon.port).map(\.status)
         #expect(statuses.allSatisfy { $0 == 204 }, "\(statuses)")
     }
 }
