@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         // Already a dependency of Hummingbird; named for NIOCore's ByteBuffer and SocketAddress.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already a dependency of Hummingbird and async-http-client; named for the CLI's TLS trust roots (SPL_CA_FILE).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
         // gzip for replica snapshots and segments (system zlib), so a replica reads with zcat.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
@@ -83,6 +85,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             plugins: ["GitCommitPlugin"]
         ),
