@@ -44,13 +44,19 @@ extension ListeningSocket {
         return (try await head, result)
     }
 
-    @Test func theTokenComesFromTheFlagThenTheVariableThenTheFile() async throws {
-        let spl = try SPLProcess()
-        defer { spl.remove() }
+    /// `<home>/token` holding `tok_file`, with `mode`; its path.
+    private func writeTokenFile(_ spl: SPLProcess, mode: mode_t) throws -> String {
         try FileManager.default.createDirectory(atPath: spl.home.path, withIntermediateDirectories: true)
         let tokenFile = spl.home.path + "/token"
         try "tok_file\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        #expect(chmod(tokenFile, 0o600) == 0)
+        try #require(chmod(tokenFile, mode) == 0)
+        return tokenFile
+    }
+
+    @Test func theTokenComesFromTheFlagThenTheVariableThenTheFile() async throws {
+        let spl = try SPLProcess()
+        defer { spl.remove() }
+        _ = try writeTokenFile(spl, mode: 0o600)
 
         let flag = try await threadListHead(spl, arguments: ["--token", "tok_flag"], environment: ["SPL_TOKEN": "tok_env"])
         #expect(flag.result.status == 0, "\(flag.result.stderr)")
@@ -67,10 +73,7 @@ extension ListeningSocket {
     @Test func aTokenFileOthersMayReadIsRefusedWithTheChmodToRun() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
-        try FileManager.default.createDirectory(atPath: spl.home.path, withIntermediateDirectories: true)
-        let tokenFile = spl.home.path + "/token"
-        try "tok_file\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        #expect(chmod(tokenFile, 0o644) == 0)
+        let tokenFile = try writeTokenFile(spl, mode: 0o644)
         let result = try await spl.run(["thread", "list"], extraEnvironment: ["SPL_SERVE_URL": "http://127.0.0.1:9"])
         #expect(result.status == 1)
         #expect(result.stderr.contains(
@@ -110,17 +113,9 @@ extension ListeningSocket {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         let folder = daemon.spl.userHome.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
-        ]
-        let made = try await offThePool { try SPLProcess.runToEnd(process) }
-        try #require(made.status == 0, "openssl: \(String(decoding: made.stderr, as: UTF8.self))")
+        let (certificate, key) = try await offThePool { try SelfSignedCertificate.make(in: folder) }
         try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
-        try "[server]\ntls_cert = \"\(folder)/cert.pem\"\ntls_key = \"\(folder)/key.pem\"\n"
+        try "[server]\ntls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\n"
             .write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
         let started = try await daemon.serve()
         try #require(started.status == 0, "\(started.stderr)")
@@ -129,7 +124,7 @@ extension ListeningSocket {
         defer { remote.remove() }
         let url = "https://127.0.0.1:\(daemon.port)"
         let written = try await remote.run(
-            ["know", "over https", "--thread", "th_https"], extraEnvironment: ["SPL_SERVE_URL": url, "SPL_CA_FILE": folder + "/cert.pem"])
+            ["know", "over https", "--thread", "th_https"], extraEnvironment: ["SPL_SERVE_URL": url, "SPL_CA_FILE": certificate])
         #expect(written.status == 0, "\(written.stderr)")
         let records = try await daemon.cli(["thread", "records", "th_https", "-o", "json"])
         #expect(records.stdout.contains("over https"), "\(records.stdout)")

@@ -7,19 +7,6 @@ import Testing
 /// non-loopback address without TLS warns that tokens cross the network in clear. The SDK
 /// over HTTPS with a test CA, and plain HTTP refused, are checked by Tests/tls/run.sh.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TLSListenerTests {
-    /// A self-signed certificate and its key, made by openssl in `folder`.
-    private static func makeCertificate(in folder: String) throws -> (certificate: String, key: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
-        ]
-        let result = try SPLProcess.runToEnd(process)
-        try #require(result.status == 0, "openssl: \(String(decoding: result.stderr, as: UTF8.self))")
-        return (folder + "/cert.pem", folder + "/key.pem")
-    }
-
     private static func writeConfig(_ text: String, home: String) throws {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         try text.write(toFile: home + "/config.toml", atomically: true, encoding: .utf8)
@@ -29,7 +16,7 @@ import Testing
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
         let folder = daemon.spl.userHome.path
-        let (certificate, key) = try await offThePool { try Self.makeCertificate(in: folder) }
+        let (certificate, key) = try await offThePool { try SelfSignedCertificate.make(in: folder) }
         #expect(chmod(key, 0o644) == 0)
         try Self.writeConfig("[server]\ntls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\n", home: daemon.home)
         let refused = try await daemon.serve()
