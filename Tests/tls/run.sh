@@ -18,26 +18,10 @@ set -uo pipefail
 
 spl="${SPL_BIN:-$root/.build/debug/spl}"
 case "$spl" in /*) ;; *) spl="$(pwd)/$spl" ;; esac
-[ -x "$spl" ] || { echo "tls/run.sh: no spl binary at $spl (swift build --product spl, or set SPL_BIN)" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "tls/run.sh: openssl is not installed (apt-get install openssl)" >&2; exit 2; }
-
-scratch="$(mktemp -d)"
-mkdir -p "$scratch/home" "$scratch/user" "$scratch/pki"
-cleanup() {
-    if [ -d "$scratch/home/run" ]; then
-        SYNCROPEL_HOME="$scratch/home" HOME="$scratch/user" "$spl" stop >/dev/null 2>&1
-    fi
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'echo "tls/run.sh: interrupted" >&2; exit 124' INT TERM
-
-venv="${SPL_VENV:-$root/.build/venv-tls}"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv" || { echo "tls/run.sh: python3 -m venv failed" >&2; exit 2; }
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check syncropel==0.7.0 \
-    || { echo "tls/run.sh: pip install syncropel==0.7.0 failed" >&2; exit 2; }
+source "$root/Tests/sdk-scratch.sh"
+sdk_scratch tls/run.sh "$root/.build/venv-tls"
+mkdir -p "$scratch/pki"
 
 pki="$scratch/pki"
 (
