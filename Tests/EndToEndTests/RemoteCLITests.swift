@@ -131,6 +131,8 @@ extension ListeningSocket {
 
         let untrusted = try await remote.run(["know", "no CA", "--thread", "th_https"], extraEnvironment: ["SPL_SERVE_URL": url])
         #expect(untrusted.status == 1)
-        #expect(untrusted.stderr.contains("Error: POST /v1/records to the spl daemon on \(url) failed: "), "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains("Error: POST /v1/records to the spl daemon at \(url) failed in the TLS handshake ("), "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains(
+            "); for a private CA or a self-signed certificate set SPL_CA_FILE to its PEM file, and for a daemon without TLS use http://"))
     }
 }

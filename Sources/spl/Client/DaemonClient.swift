@@ -143,6 +143,9 @@ actor DaemonClient {
         if let io = error as? IOError, [ECONNREFUSED, ENOENT, ENOTSOCK].contains(io.errnoCode) {
             return remote ? DaemonClientError.notReachable(url: socket) : DaemonClientError.notRunning(home: home.root)
         }
+        if remote, let tls = error as? NIOSSLError {
+            return DaemonClientError.tlsFailed(url: socket, request: request, reason: "\(tls)")
+        }
         if let http = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout].contains(http) {
             return DaemonClientError.noAnswer(socket: socket, request: request, seconds: timeoutSeconds)
         }
