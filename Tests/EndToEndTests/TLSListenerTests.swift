@@ -53,4 +53,44 @@ import Testing
             "\(log)")
         #expect(log.contains("\"level\":\"WARN\""), "\(log)")
     }
+
+    /// The head timeout also covers the TLS handshake: a connection that sends a ClientHello a
+    /// byte at a time, or nothing, is closed after `idle_timeout_secs` like a slow HTTP head.
+    @Test func aHandshakeTrickledOrNeverSentIsClosedByTheTimeout() async throws {
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let folder = daemon.spl.userHome.path
+        let (certificate, key) = try await offThePool { try SelfSignedCertificate.make(in: folder) }
+        try Self.writeConfig(
+            "[server]\nidle_timeout_secs = 2\ntls_cert = \"\(certificate)\"\ntls_key = \"\(key)\"\n", home: daemon.home)
+        let started = try await daemon.serve()
+        try #require(started.status == 0, "\(started.stderr)")
+        let port = daemon.port
+        let seconds = try await offThePool { () throws -> [Double] in
+            let silent = try RawHTTPExchange.connect(.tcp(port: port))
+            let trickled = try RawHTTPExchange.connect(.tcp(port: port))
+            defer { [silent, trickled].forEach { close($0) } }
+            let start = Date()
+            var ended: [Int32: Double] = [:]
+            // A TLS record header of a ClientHello, then filler: never a whole handshake.
+            let hello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01] + Array(repeating: 0, count: 60)
+            var sent = 0
+            while ended.count < 2, Date().timeIntervalSince(start) < 20 {
+                for descriptor in [silent, trickled] where ended[descriptor] == nil {
+                    var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                    if poll(&readable, 1, 0) > 0 {
+                        var byte: UInt8 = 0
+                        if recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT)) <= 0 { ended[descriptor] = Date().timeIntervalSince(start) }
+                    }
+                }
+                if ended[trickled] == nil, sent < hello.count {
+                    var value = hello[sent]
+                    if Glibc.send(trickled, &value, 1, Int32(MSG_NOSIGNAL)) == 1 { sent += 1 }
+                }
+                usleep(250_000)
+            }
+            return [ended[silent] ?? -1, ended[trickled] ?? -1]
+        }
+        #expect(seconds.allSatisfy { (1.5...6).contains($0) }, "closed after \(seconds) s (silent, trickled); the timeout is 2 s")
+    }
 }
