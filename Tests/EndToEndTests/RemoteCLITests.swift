@@ -63,6 +63,9 @@ extension ListeningSocket {
         #expect(flag.head?.contains("\nauthorization: Bearer tok_flag\n") == true, "\(flag.head ?? "no request")")
         #expect(flag.result.stdout.contains(#""object":"list""#))
 
+        let equals = try await threadListHead(spl, arguments: ["--token=tok_equals"], environment: ["SPL_TOKEN": "tok_env"])
+        #expect(equals.head?.contains("\nauthorization: Bearer tok_equals\n") == true, "\(equals.head ?? "no request")")
+
         let variable = try await threadListHead(spl, environment: ["SPL_TOKEN": "tok_env"])
         #expect(variable.head?.contains("\nauthorization: Bearer tok_env\n") == true, "\(variable.head ?? "no request")")
 
