@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         // Already a dependency of Hummingbird; named for NIOCore's ByteBuffer and SocketAddress.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already a dependency of Hummingbird and async-http-client; named for the CLI's TLS trust roots (SPL_CA_FILE).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
         // gzip for replica snapshots and segments (system zlib), so a replica reads with zcat.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
@@ -66,6 +68,10 @@ let package = Package(
             dependencies: [
                 "SyncropelKit", "SyncropelHome", "SyncropelStore", "SyncropelReplica", "CSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // HTTPS on the TCP listener with [server] tls_cert and tls_key.
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                // HTTPServerBuilder, to wrap the HTTP/1 server in TLS.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +85,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             plugins: ["GitCommitPlugin"]
         ),
@@ -99,7 +106,14 @@ let package = Package(
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore", "SyncropelTestSupport"]),
         .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica", "SyncropelHome", "SyncropelTestSupport"]),
-        .testTarget(name: "SyncropelServerTests", dependencies: ["SyncropelServer", "SyncropelTestSupport"]),
+        .testTarget(
+            name: "SyncropelServerTests",
+            dependencies: [
+                "SyncropelServer", "SyncropelTestSupport",
+                // Routes answered in process (`app.test(.router)`), no daemon.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

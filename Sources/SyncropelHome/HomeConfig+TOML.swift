@@ -24,6 +24,14 @@ extension HomeConfig {
         let server = try ConfigSection("server", in: document, path: path)
         let store = try ConfigSection("store", in: document, path: path)
         let backup = try ConfigSection("backup", in: document, path: path)
+        let tlsCert = try server.string("tls_cert", expected: "the absolute path of a PEM certificate chain") { $0.hasPrefix("/") ? $0 : nil }
+        let tlsKey = try server.string("tls_key", expected: "the absolute path of a PEM private key") { $0.hasPrefix("/") ? $0 : nil }
+        // One without the other would serve plain HTTP where the operator asked for HTTPS.
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw .invalidValue(
+                path: path, key: tlsCert == nil ? "server.tls_cert" : "server.tls_key",
+                expected: "set together with \(tlsCert == nil ? "server.tls_key" : "server.tls_cert") (HTTPS needs both)")
+        }
 
         return HomeConfig(
             identity: Identity(
@@ -45,7 +53,13 @@ extension HomeConfig {
                 } ?? defaults.server.allowedOrigins,
                 maxConnections: try server.int("max_connections", in: 8...1_000_000) ?? defaults.server.maxConnections,
                 idleTimeoutSecs: try server.int("idle_timeout_secs", in: 1...3600) ?? defaults.server.idleTimeoutSecs,
-                maxWatchers: try server.int("max_watchers", in: 1...1_000_000) ?? defaults.server.maxWatchers
+                maxWatchers: try server.int("max_watchers", in: 1...1_000_000) ?? defaults.server.maxWatchers,
+                rateLimitPerSec: try server.int("rate_limit_per_sec", in: 1...1_000_000) ?? defaults.server.rateLimitPerSec,
+                rateLimitBurst: try server.int("rate_limit_burst", in: 1...1_000_000) ?? defaults.server.rateLimitBurst,
+                maxConnectionsPerClient: try server.int("max_connections_per_client", in: 1...1_000_000)
+                    ?? defaults.server.maxConnectionsPerClient,
+                limitLoopback: try server.bool("limit_loopback") ?? defaults.server.limitLoopback,
+                tlsCert: tlsCert, tlsKey: tlsKey
             ),
             store: Store(
                 url: try store.string("url", expected: "a store URL such as sqlite:///path/hub.db") {
@@ -86,7 +100,9 @@ extension HomeConfig {
                 "host": server.host, "port": server.port, "sse_heartbeat_secs": server.sseHeartbeatSecs,
                 "allowed_origins": server.allowedOrigins.isEmpty ? nil : server.allowedOrigins,
                 "max_connections": server.maxConnections, "idle_timeout_secs": server.idleTimeoutSecs,
-                "max_watchers": server.maxWatchers,
+                "max_watchers": server.maxWatchers, "rate_limit_per_sec": server.rateLimitPerSec,
+                "rate_limit_burst": server.rateLimitBurst, "max_connections_per_client": server.maxConnectionsPerClient,
+                "limit_loopback": server.limitLoopback, "tls_cert": server.tlsCert, "tls_key": server.tlsKey,
             ]
         )
         HomeConfig.set("store", in: document, ["url": store.url, "durability": store.durability.rawValue])

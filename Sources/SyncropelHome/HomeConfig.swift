@@ -35,10 +35,23 @@ public struct HomeConfig: Sendable, Equatable {
         public var idleTimeoutSecs: Int
         /// Thread watches (SSE) open at once, on both listeners.
         public var maxWatchers: Int
+        /// Requests a second one TCP client (an IP address) may sustain, and how many it may send at once.
+        public var rateLimitPerSec: Int
+        public var rateLimitBurst: Int
+        /// TCP connections one client may hold open; past it, its requests are answered 429.
+        public var maxConnectionsPerClient: Int
+        /// Whether the per-client limits apply to loopback clients too (off: the benchmark and the
+        /// SDK suites drive one loopback client hard, and a local client can use the socket anyway).
+        public var limitLoopback: Bool
+        /// The PEM certificate chain and private key of HTTPS on the TCP listener; both or neither.
+        public var tlsCert: String?
+        public var tlsKey: String?
 
         public init(
             host: String = "127.0.0.1", port: Int = 9100, sseHeartbeatSecs: Int = 15, allowedOrigins: [String] = [],
-            maxConnections: Int = 1024, idleTimeoutSecs: Int = 30, maxWatchers: Int = 1000
+            maxConnections: Int = 1024, idleTimeoutSecs: Int = 30, maxWatchers: Int = 1000,
+            rateLimitPerSec: Int = 200, rateLimitBurst: Int = 400, maxConnectionsPerClient: Int = 64, limitLoopback: Bool = false,
+            tlsCert: String? = nil, tlsKey: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -47,6 +60,12 @@ public struct HomeConfig: Sendable, Equatable {
             self.maxConnections = maxConnections
             self.idleTimeoutSecs = idleTimeoutSecs
             self.maxWatchers = maxWatchers
+            self.rateLimitPerSec = rateLimitPerSec
+            self.rateLimitBurst = rateLimitBurst
+            self.maxConnectionsPerClient = maxConnectionsPerClient
+            self.limitLoopback = limitLoopback
+            self.tlsCert = tlsCert
+            self.tlsKey = tlsKey
         }
     }
 

@@ -55,6 +55,10 @@ public struct HomeLayout: Sendable, Equatable {
     /// The thread the last `spl intend` of this home wrote on (see `CurrentThread`).
     public var currentThreadFile: String { path("current-thread") }
 
+    /// The bearer token the CLI sends to a daemon at `SPL_SERVE_URL` when neither `--token`
+    /// nor `SPL_TOKEN` gives one; mode 0600, like a key.
+    public var tokenFile: String { path("token") }
+
     public var logsDirectory: String { path("logs") }
     public var logFile: String { path("logs/spl.log") }
     public var stderrLogFile: String { path("logs/spl.stderr.log") }

@@ -9,7 +9,9 @@ struct SPL: AsyncParsableCommand {
         abstract: "Syncropel instance: an append-only log of signed, content-addressed records.",
         discussion: """
             Every command acts on the home named by SYNCROPEL_HOME (default ~/.syncro). Every usage \
-            error exits 64; -o json prints what the HTTP API answers for the same request.
+            error exits 64; -o json prints what the HTTP API answers for the same request. With \
+            SPL_SERVE_URL (http:// or https://host:port) commands reach that daemon over TCP, with \
+            the token of --token, SPL_TOKEN or <home>/token (0600), trusting SPL_CA_FILE for HTTPS.
             """,
         version: BuildInfo.versionLine,
         subcommands: [
@@ -42,7 +44,7 @@ struct SPL: AsyncParsableCommand {
     /// `UsageError` thrown while a command runs exits 64 with that command's usage, as the
     /// errors ArgumentParser finds itself do.
     static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = takingTokenFlag(Array(CommandLine.arguments.dropFirst()))
         if let first = arguments.first, !first.hasPrefix("-"), !commandNames.contains(first) {
             fail(UsageError.unknownCommand(first), usage: ["Commands: " + commandNames.joined(separator: " "), "  See 'spl --help' for what each one does."])
         }
@@ -65,6 +67,32 @@ struct SPL: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// `--token T` or `--token=T`, anywhere on the line, is for every command that reaches a
+    /// daemon over TCP: it is kept for `DaemonClient` and taken off before parsing. A `--token`
+    /// with nothing after it stays, for ArgumentParser to refuse.
+    static func takingTokenFlag(_ arguments: [String]) -> [String] {
+        var remaining: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                remaining += arguments[index...]
+                break
+            }
+            if argument == "--token", index + 1 < arguments.count {
+                DaemonClient.tokenFlag.withLock { $0 = arguments[index + 1] }
+                index += 2
+            } else if argument.hasPrefix("--token=") {
+                DaemonClient.tokenFlag.withLock { $0 = String(argument.dropFirst("--token=".count)) }
+                index += 1
+            } else {
+                remaining.append(argument)
+                index += 1
+            }
+        }
+        return remaining
     }
 
     /// The words that name a command at the top level, `help` included.

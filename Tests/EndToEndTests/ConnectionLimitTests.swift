@@ -87,4 +87,78 @@ import Testing
         #expect(closed, "the daemon waited for all \(request.count) bytes sent 0.25 s apart")
         #expect(sent < request.count)
     }
+
+    /// Issue 13's probe: 200 connections trickle a head a byte a second while a valid client
+    /// asks `/health` one request at a time. Each slow connection is answered or closed by the
+    /// head timeout, and the valid client's median latency during them stays within 2× of before.
+    @Test func twoHundredSlowConnectionsEndAndDoNotSlowAValidClient() async throws {
+        let daemon = try await limitedDaemon(maxConnections: 1024, idleSeconds: 3)
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let result = try await offThePool { try SlowConnectionProbe(port: port).run(deadline: 30) }
+        print(String(
+            format: "slow-connection probe: /health median %.3f ms before, %.3f ms during 200 slow connections;"
+                + " %d answered, %d closed, %d still open after %.1f s",
+            result.medianBefore, result.medianDuring, result.answered, result.closed, result.stillOpen, result.secondsToEnd))
+        #expect(result.stillOpen == 0, "\(result.stillOpen) of 200 slow connections were neither answered nor closed")
+        #expect(result.answered + result.closed == 200)
+        #expect(result.medianDuring <= 2 * result.medianBefore, "median \(result.medianDuring) ms during vs \(result.medianBefore) ms before")
+    }
+
+    /// A daemon whose config.toml sets `[server]` `settings` (key = value lines) beside the defaults.
+    private func daemonWithServerSettings(_ settings: String) async throws -> DaemonFixture {
+        let daemon = try DaemonFixture()
+        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
+        try "[server]\n\(settings)\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+        _ = try await daemon.serveReady()
+        return daemon
+    }
+
+    /// `count` `GET /v1/ping` over TCP, one after another, each on a connection of its own.
+    private static func pings(_ count: Int, port: Int) async throws -> [RawHTTPExchange.Response] {
+        try await offThePool {
+            try (0..<count).map { _ in
+                try RawHTTPExchange.send(RawHTTPExchange.request("GET", "/v1/ping", contentType: nil), to: .tcp(port: port), seconds: 10, halfClose: false)
+            }
+        }
+    }
+
+    @Test func aClientPastItsRateIsAnswered429WithRetryAfter() async throws {
+        let daemon = try await daemonWithServerSettings("limit_loopback = true\nrate_limit_per_sec = 2\nrate_limit_burst = 5")
+        defer { daemon.tearDown() }
+        let answers = try await Self.pings(8, port: daemon.port)
+        // The start-up check may have taken one token, so 4 or 5 pass.
+        let passed = answers.prefix { $0.status == 204 }.count
+        #expect((4...5).contains(passed), "\(answers.map(\.status))")
+        let refused = try #require(answers.last)
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "1", "\(refused.headers)")
+        #expect(refused.json?["code"] as? String == "RATE_LIMITED")
+        #expect(refused.json?["message"] as? String
+            == "127.0.0.1 sent more than 5 requests at once or 2 a second ([server] rate_limit_burst, rate_limit_per_sec); retry after 1 s")
+        let socket = try await daemon.socketJSON("GET", "/health")
+        #expect(socket.status == 200, "the unix socket is never limited")
+    }
+
+    @Test func aClientHoldingTooManyConnectionsIsAnswered429() async throws {
+        let daemon = try await daemonWithServerSettings("limit_loopback = true\nmax_connections_per_client = 3")
+        defer { daemon.tearDown() }
+        let port = daemon.port
+        let held = try await offThePool { try (0..<3).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) } }
+        defer { held.forEach { close($0) } }
+        let refused = try #require(try await Self.pings(1, port: port).first)
+        #expect(refused.status == 429)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.json?["message"] as? String
+            == "127.0.0.1 holds 4 connections, more than [server] max_connections_per_client (3); reuse or close connections and retry")
+    }
+
+    /// The default exempts loopback: a burst far past the remote limits is all served, as the
+    /// benchmark's and the SDK suites' loads need.
+    @Test func loopbackClientsAreNotLimitedByDefault() async throws {
+        let daemon = try await daemonWithServerSettings("rate_limit_per_sec = 1\nrate_limit_burst = 1")
+        defer { daemon.tearDown() }
+        let statuses = try await Self.pings(50, port: daemon.port).map(\.status)
+        #expect(statuses.allSatisfy { $0 == 204 }, "\(statuses)")
+    }
 }

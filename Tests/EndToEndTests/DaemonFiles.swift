@@ -129,9 +129,9 @@ enum DaemonProcess {
 }
 
 /// A TCP socket listening on 127.0.0.1, so a daemon finds its port taken.
-final class ListeningSocket {
+final class ListeningSocket: Sendable {
     let port: Int
-    private let descriptor: Int32
+    let descriptor: Int32
 
     init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

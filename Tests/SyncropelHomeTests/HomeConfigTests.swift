@@ -45,6 +45,8 @@ import Testing
             port = 9300
             sse_heartbeat_secs = 2
             allowed_origins = ["https://app.example", "http://localhost:3000"]
+            tls_cert = "/etc/spl/cert.pem"
+            tls_key = "/etc/spl/key.pem"
             [store]
             url = "sqlite:///data/hub.db"
             durability = "full"
@@ -58,7 +60,8 @@ import Testing
         let config = try HomeConfig.parse(text, path: "/h/config.toml", environment: environment)
         #expect(config.identity == .init(actor: "did:sync:user:bob", did: did))
         #expect(config.server == .init(
-            host: "0.0.0.0", port: 9300, sseHeartbeatSecs: 2, allowedOrigins: ["https://app.example", "http://localhost:3000"]))
+            host: "0.0.0.0", port: 9300, sseHeartbeatSecs: 2, allowedOrigins: ["https://app.example", "http://localhost:3000"],
+            tlsCert: "/etc/spl/cert.pem", tlsKey: "/etc/spl/key.pem"))
         #expect(config.store == .init(url: "sqlite:///data/hub.db", durability: .full))
         #expect(config.backup == .init(root: "/backups", retentionDays: 30,
                                        dailyAt: .init(hour: 23, minute: 45)!, intervalSecs: 5, auto: true))
@@ -147,6 +150,14 @@ import Testing
         ("[server]\nsse_heartbeat_secs = 1.5", "server.sse_heartbeat_secs", "an integer from 1 to 86400"),
         ("[server]\nallowed_origins = \"https://a.example\"", "server.allowed_origins", "a list of origins such as [\"https://app.example\"]"),
         ("[server]\nallowed_origins = [\"app.example\"]", "server.allowed_origins", "a list of origins such as [\"https://app.example\"]"),
+        ("[server]\nrate_limit_per_sec = 0", "server.rate_limit_per_sec", "an integer from 1 to 1000000"),
+        ("[server]\nrate_limit_burst = -5", "server.rate_limit_burst", "an integer from 1 to 1000000"),
+        ("[server]\nmax_connections_per_client = 0", "server.max_connections_per_client", "an integer from 1 to 1000000"),
+        ("[server]\nlimit_loopback = 1", "server.limit_loopback", "true or false"),
+        ("[server]\ntls_cert = \"cert.pem\"\ntls_key = \"/k.pem\"", "server.tls_cert", "the absolute path of a PEM certificate chain"),
+        ("[server]\ntls_cert = \"/c.pem\"\ntls_key = 1", "server.tls_key", "the absolute path of a PEM private key"),
+        ("[server]\ntls_cert = \"/c.pem\"", "server.tls_key", "set together with server.tls_cert (HTTPS needs both)"),
+        ("[server]\ntls_key = \"/k.pem\"", "server.tls_cert", "set together with server.tls_key (HTTPS needs both)"),
         ("[identity]\nactor = \"ana\"", "identity.actor", "a DID (did:…) of at most 512 bytes"),
         ("[identity]\ndid = \"did:key:nope\"", "identity.did", "the did:key of an Ed25519 key (did:key:z6Mk…)"),
         ("[store]\ndurability = \"paranoid\"", "store.durability", "\"normal\" or \"full\""),

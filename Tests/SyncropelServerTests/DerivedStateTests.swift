@@ -138,13 +138,16 @@ import Testing
         #expect(full.message == "the store is full; nothing was written")
     }
 
-    @Test func knownPathsTellMethodNotAllowedFromNotFound() {
-        #expect(InstanceRouter.isKnownPath("/v1/records"))
-        #expect(InstanceRouter.isKnownPath("/v1/threads/th_a/state"))
-        #expect(!InstanceRouter.isKnownPath("/v1/threads/th_a/other"))
-        #expect(InstanceRouter.isKnownPath("/v1/tasks"))
-        #expect(InstanceRouter.isKnownPath("/v1/tasks/SKL-0001"))
-        #expect(!InstanceRouter.isKnownPath("/v2/records"))
+    @Test func theRouteTableReadsPathsAndMethodsFromTheRegistrations() {
+        let table = RouteTable(InstanceRouter.make(
+            gate: InstanceGate(), feed: RecordFeed(maxWatchers: 1), version: "test",
+            browserGuard: BrowserRequestGuard(host: "127.0.0.1", port: 9100, allowedOrigins: [])))
+        #expect(Set(table.methods(on: "/v1/records")) == [.get, .post])
+        #expect(table.methods(on: "/v1/threads/th_a/state") == [.get])
+        #expect(table.methods(on: "/v1/threads/th_a/other").isEmpty)
+        #expect(table.methods(on: "/v1/tasks") == [.get])
+        #expect(table.methods(on: "/v1/tasks/SKL-0001") == [.get])
+        #expect(table.methods(on: "/v2/records").isEmpty)
     }
 
     @Test func startupErrorsCarryTheExitCodesOfSpec51() {

@@ -20,28 +20,8 @@ set -uo pipefail
 
 spl="${SPL_BIN:-$root/.build/debug/spl}"
 case "$spl" in /*) ;; *) spl="$(pwd)/$spl" ;; esac
-if [ ! -x "$spl" ]; then
-    echo "run.sh: no spl binary at $spl (build it with: swift build --product spl, or set SPL_BIN)" >&2
-    exit 2
-fi
-
-scratch="$(mktemp -d)"
-mkdir -p "$scratch/home" "$scratch/user"
-cleanup() {
-    if [ -d "$scratch/home/run" ]; then
-        SYNCROPEL_HOME="$scratch/home" HOME="$scratch/user" "$spl" stop >/dev/null 2>&1
-    fi
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'echo "run.sh: interrupted" >&2; exit 124' INT TERM
-
-venv="${SPL_VENV:-$scratch/venv}"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv" || { echo "run.sh: python3 -m venv failed" >&2; exit 2; }
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check syncropel==0.7.0 \
-    || { echo "run.sh: pip install syncropel==0.7.0 failed" >&2; exit 2; }
+source "$root/Tests/sdk-scratch.sh"
+sdk_scratch conformance/run.sh
 
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 

@@ -5,7 +5,9 @@ import SyncropelStore
 
 /// A refused request: the status and code of SPEC 11, a message a client can show,
 /// and the field at fault. Rendered as `{"object":"error","code","message","field"?}`.
-public struct APIError: Error, Sendable, Equatable {
+///
+/// An `HTTPResponseError`, so a route throws it and Hummingbird answers with it.
+public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
@@ -16,6 +18,10 @@ public struct APIError: Error, Sendable, Equatable {
         self.code = code
         self.message = message
         self.field = field
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.error(self)
     }
 
     public var jsonValue: JSONValue {
@@ -29,6 +35,10 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     static func notFound(_ message: String) -> APIError { APIError(.notFound, "NOT_FOUND", message) }
+
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String) -> APIError {
+        APIError(.methodNotAllowed, "METHOD_NOT_ALLOWED", "\(method) is not allowed on \(path)")
+    }
 
     static func invalidField(_ field: String, _ message: String) -> APIError {
         APIError(.badRequest, "INVALID_FIELD", message, field: field)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 import SyncropelHome
@@ -49,6 +50,13 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// Said in the log and on stderr at every such start: the operator may have meant HTTPS.
+    private func warnPlainHTTP(bind: String, logger: Logger) {
+        let message = "TCP listener \(bind) is not a loopback address and serves plain HTTP: tokens and records cross the network in clear; set [server] tls_cert and tls_key in config.toml to serve HTTPS"
+        logger.warning("\(message)")
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
     private func report(_ error: StartupError) -> Int32 {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         return error.exitCode
@@ -76,6 +84,12 @@ public struct Daemon: Sendable {
             } catch {
                 throw .configuration(error.description)
             }
+        }
+        var tls: TLSConfiguration?
+        if let certificate = config.server.tlsCert, let key = config.server.tlsKey {
+            tls = try ListenerTLS.configuration(certificate: certificate, key: key)
+        } else if !ListenerTLS.isLoopback(host) {
+            warnPlainHTTP(bind: "\(host):\(port)", logger: logger)
         }
         let storePath = try resolveStorePath(config)
         if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
@@ -113,7 +127,13 @@ public struct Daemon: Sendable {
         let signal = BindSignal(listeners: 2)
         let feed = RecordFeed(maxWatchers: config.server.maxWatchers)
         let browserGuard = BrowserRequestGuard(host: host, port: port, allowedOrigins: Set(config.server.allowedOrigins))
-        let responder = InstanceRouter.make(gate: gate, feed: feed, version: version, browserGuard: browserGuard).buildResponder()
+        let connectionLimit = ConnectionLimit(maximum: config.server.maxConnections)
+        let clientLimits = ClientLimits(settings: .init(
+            perSecond: config.server.rateLimitPerSec, burst: config.server.rateLimitBurst,
+            connectionsPerClient: config.server.maxConnectionsPerClient, limitLoopback: config.server.limitLoopback))
+        let responder = InstanceRouter.make(
+            gate: gate, feed: feed, version: version, browserGuard: browserGuard, clientLimits: clientLimits
+        ).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
             home: home, config: config, identity: identity, options: options, storePath: storePath,
@@ -126,13 +146,21 @@ public struct Daemon: Sendable {
             sequence: sequence, gate: gate, signal: signal, failure: failure, runInfo: runInfo, lock: lock, logger: logger)
         let serverLogger = Logger(label: "http")
         // TCP is open to anything that can reach the port; the socket only to this user.
-        let tcpListener = Listener(
-            responder: responder, address: .hostname(host, port: port), name: bind,
-            limit: ConnectionLimit(maximum: config.server.maxConnections), idleTimeout: .seconds(config.server.idleTimeoutSecs),
-            signal: signal, failure: failure, logger: serverLogger)
-        let socketListener = Listener(
-            responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
-            limit: nil, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
+        let tcpListener: Listener
+        let socketListener: Listener
+        do {
+            tcpListener = try Listener(
+                responder: responder, address: .hostname(host, port: port), name: bind,
+                channelHandlers: { [connectionLimit, clientLimits] in [connectionLimit.handler(), clientLimits.handler()] },
+                idleTimeout: .seconds(config.server.idleTimeoutSecs),
+                tls: tls, signal: signal, failure: failure, logger: serverLogger)
+            socketListener = try Listener(
+                responder: responder, address: .unixDomainSocket(path: home.socketFile), name: home.socketFile,
+                channelHandlers: { [] }, idleTimeout: nil, signal: signal, failure: failure, logger: serverLogger)
+        } catch {
+            lock.release()
+            throw error
+        }
         // Last, so it stops first: open watches end before the listeners wait for their requests.
         let feedService = RecordFeedService(feed: feed, heartbeat: heartbeat)
         let services: [any Service] = [instanceService, tcpListener, socketListener, feedService]

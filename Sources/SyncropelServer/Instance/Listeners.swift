@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -60,17 +62,26 @@ struct Listener: Service {
     let address: String
     let failure: StartupFailure
 
-    /// `limit`, when given, caps the connections open at once; `idleTimeout` closes a connection
+    /// `channelHandlers` gives each connection's counters (`ConnectionLimit`, which caps the
+    /// connections open at once, and `ClientLimits`'); `idleTimeout` closes a connection
     /// that waits that long between requests or for a whole request head (bytes trickled one at
-    /// a time do not reset it), so idle and slow sockets cannot pile up.
+    /// a time do not reset it), so idle and slow sockets cannot pile up. With `tls` the listener
+    /// serves HTTPS only: a plain-HTTP request fails the handshake and is closed.
     init(
-        responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String, limit: ConnectionLimit?,
-        idleTimeout: Duration?, signal: BindSignal, failure: StartupFailure, logger: Logger
-    ) {
+        responder: RouterResponder<InstanceRequestContext>, address: BindAddress, name: String,
+        channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler], idleTimeout: Duration?, tls: TLSConfiguration? = nil, signal: BindSignal, failure: StartupFailure, logger: Logger
+    ) throws(StartupError) {
+        let http1 = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: channelHandlers(), idleTimeout: idleTimeout.map { TimeAmount($0) }))
+        let server: HTTPServerBuilder
+        do {
+            server = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
+        } catch {
+            throw .configuration("cannot serve HTTPS on \(name): \(error)")
+        }
         application = Application(
             responder: responder,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: limit.map { [$0.handler()] } ?? [], idleTimeout: idleTimeout.map { TimeAmount($0) })),
+            server: server,
             configuration: .init(address: address, serverName: nil),
             onServerRunning: { _ in signal.bound() }, logger: logger)
         self.address = name

@@ -10,7 +10,10 @@ extension DaemonClient {
         do {
             return try await work(client)
         } catch let error as DaemonClientError {
-            guard case .notRunning = error else { throw error }
+            switch error {
+            case .notRunning, .notReachable: break
+            default: throw error
+            }
             StandardError.write("Error: \(error)")
             throw ExitCode(3)
         }

@@ -2,13 +2,17 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 import SyncropelHome
 import SyncropelKit
 
-/// The CLI's connection to the daemon of its home, over run/spl.sock.
+/// The CLI's connection to the daemon of its home, over run/spl.sock, or to the daemon at
+/// `SPL_SERVE_URL` over TCP (see `DaemonEndpoint`).
 ///
-/// The socket's folder mode (0700) is the only boundary, so no token is sent;
-/// writes through it are signed by the daemon with the instance key.
+/// On the socket the folder mode (0700) is the boundary, so no token is sent; writes
+/// through it are signed by the daemon with the instance key. Over TCP the token goes in
+/// `Authorization: Bearer`.
 ///
 /// ```swift
 /// let client = DaemonClient(home: try CommandEnvironment.home())
@@ -32,9 +36,16 @@ actor DaemonClient {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// Clients for `SPL_SERVE_URL`, one per CA file; like `http`, they live as long as the process.
+    private static let remoteClients = Mutex<[String: HTTPClient]>([:])
+
+    /// `--token`, taken off the command line by `SPL.main` before the command is parsed.
+    static let tokenFlag = Mutex<String?>(nil)
+
     let home: HomeLayout
     let timeoutSeconds: Int64
     private var warnedAboutVersion = false
+    private var endpoint: DaemonEndpoint?
 
     init(home: HomeLayout, timeoutSeconds: Int64 = DaemonClient.defaultTimeoutSeconds) {
         self.home = home
@@ -55,11 +66,24 @@ actor DaemonClient {
     ///
     /// Throws `DaemonClientError.notRunning` when there is no socket or nothing listens on it.
     func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
-        let socket = home.socketFile
         let name = "\(method.rawValue) \(path)"
-        guard access(socket, F_OK) == 0 else { throw DaemonClientError.notRunning(home: home.root) }
-        // The socket path, percent-encoded, is the URL's host.
-        var request = HTTPClientRequest(url: "http+unix://" + Self.percentEncoded(socket) + path)
+        let endpoint = try resolvedEndpoint()
+        var request: HTTPClientRequest
+        let target: String
+        let http: HTTPClient
+        switch endpoint {
+        case .socket(let socket):
+            guard access(socket, F_OK) == 0 else { throw DaemonClientError.notRunning(home: home.root) }
+            // The socket path, percent-encoded, is the URL's host.
+            request = HTTPClientRequest(url: "http+unix://" + Self.percentEncoded(socket) + path)
+            target = socket
+            http = Self.http
+        case .remote(let baseURL, let token, let caFile):
+            request = HTTPClientRequest(url: baseURL + path)
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            target = baseURL
+            http = try Self.remoteClient(caFile: caFile)
+        }
         request.method = method
         request.headers.add(name: "User-Agent", value: "spl/\(BuildInfo.semver)")
         if let body {
@@ -69,10 +93,10 @@ actor DaemonClient {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await Self.http.execute(request, timeout: .seconds(timeoutSeconds))
+            response = try await http.execute(request, timeout: .seconds(timeoutSeconds))
             bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {
-            throw classify(error, socket: socket, request: name)
+            throw classify(error, socket: target, remote: endpoint != .socket(path: target), request: name)
         }
         warnOnVersionMismatch(response.headers.first(name: "Server"))
         let status = Int(response.status.code)
@@ -84,10 +108,43 @@ actor DaemonClient {
         }
     }
 
-    /// Connection failures that mean "nobody is there" become `notRunning`; the rest keep their reason.
-    private func classify(_ error: any Error, socket: String, request: String) -> any Error {
+    /// The endpoint of this home and environment, resolved once.
+    private func resolvedEndpoint() throws(DaemonEndpointError) -> DaemonEndpoint {
+        if let endpoint { return endpoint }
+        let resolved = try DaemonEndpoint.resolve(
+            home: home, environment: CommandEnvironment.variables, tokenFlag: Self.tokenFlag.withLock { $0 })
+        endpoint = resolved
+        return resolved
+    }
+
+    /// The client for a daemon over TCP; with `caFile`, its certificates are trusted beside the system's.
+    private static func remoteClient(caFile: String?) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
+            } catch {
+                throw DaemonClientError.unusableCAFile(path: caFile, reason: "\(error)")
+            }
+        }
+        return remoteClients.withLock { clients in
+            if let client = clients[caFile ?? ""] { return client }
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[caFile ?? ""] = client
+            return client
+        }
+    }
+
+    /// Connection failures that mean "nobody is there" become `notRunning` (the socket) or
+    /// `notReachable` (a URL); the rest keep their reason.
+    private func classify(_ error: any Error, socket: String, remote: Bool, request: String) -> any Error {
         if let io = error as? IOError, [ECONNREFUSED, ENOENT, ENOTSOCK].contains(io.errnoCode) {
-            return DaemonClientError.notRunning(home: home.root)
+            return remote ? DaemonClientError.notReachable(url: socket) : DaemonClientError.notRunning(home: home.root)
+        }
+        if remote, let tls = error as? NIOSSLError {
+            return DaemonClientError.tlsFailed(url: socket, request: request, reason: "\(tls)")
         }
         if let http = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout].contains(http) {
             return DaemonClientError.noAnswer(socket: socket, request: request, seconds: timeoutSeconds)

@@ -4,6 +4,12 @@
 enum DaemonClientError: Error, CustomStringConvertible {
     /// No socket file, or nothing accepts connections on it.
     case notRunning(home: String)
+    /// Nothing accepts connections at `SPL_SERVE_URL`.
+    case notReachable(url: String)
+    /// `SPL_CA_FILE` cannot be read as PEM certificates.
+    case unusableCAFile(path: String, reason: String)
+    /// The TLS handshake with `SPL_SERVE_URL` failed: an unknown CA, a name mismatch, or plain HTTP there.
+    case tlsFailed(url: String, request: String, reason: String)
     /// The daemon took longer than `seconds` to answer `method path`.
     case noAnswer(socket: String, request: String, seconds: Int64)
     /// The daemon closed the connection before it answered (it crashed or is stopping).
@@ -19,6 +25,13 @@ enum DaemonClientError: Error, CustomStringConvertible {
         switch self {
         case let .notRunning(home):
             return "no spl daemon is running for \(home); start one with 'spl serve --daemon'"
+        case let .notReachable(url):
+            return "no spl daemon answers at \(url) (SPL_SERVE_URL); check the address, or that the daemon serves on it"
+        case let .unusableCAFile(path, reason):
+            return "SPL_CA_FILE \(path) cannot be used as PEM certificates: \(reason)"
+        case let .tlsFailed(url, request, reason):
+            return "\(request) to the spl daemon at \(url) failed in the TLS handshake (\(reason)); for a private CA or a"
+                + " self-signed certificate set SPL_CA_FILE to its PEM file, and for a daemon without TLS use http://"
         case let .noAnswer(socket, request, seconds):
             return "the spl daemon on \(socket) did not answer \(request) within \(seconds)s; check its log with 'spl serve --logs'"
         case let .hungUp(socket, request):
