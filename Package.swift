@@ -94,11 +94,14 @@ let package = Package(
         .executableTarget(
             name: "spl-bench",
             dependencies: [
-                "spl", "SyncropelKit", "SyncropelStore",
+                "spl", "SyncropelKit", "SyncropelStore", "SyncropelProbes",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Attacks on a running daemon, measured from outside: the end-to-end tests check their
+        // outcome, spl-bench their cost to a valid client. No HTTP client of their own.
+        .target(name: "SyncropelProbes"),
         .plugin(name: "GitCommitPlugin", capability: .buildTool()),
         // What the test targets share: helpers that keep blocking waits off the cooperative pool.
         .target(name: "SyncropelTestSupport", path: "Tests/Support"),
@@ -114,7 +117,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncropelTestSupport", "SyncropelProbes"]),
     ],
     swiftLanguageModes: [.v6]
 )

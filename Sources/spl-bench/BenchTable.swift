@@ -17,6 +17,11 @@ struct Budget {
     static func ratioAtLeast(_ fraction: Double, ratio: Double) -> Budget {
         Budget(text: "≥ \(Int(fraction * 100)) % of baseline", met: ratio >= fraction)
     }
+
+    /// "≤ 2× baseline": the ratio column against `multiple`.
+    static func ratioAtMost(_ multiple: Double, ratio: Double) -> Budget {
+        Budget(text: "≤ \(BenchTable.limit(multiple))× baseline", met: ratio <= multiple)
+    }
 }
 
 /// One line of the result table.

@@ -25,15 +25,22 @@ final class HTTPLoadClient: @unchecked Sendable {
     /// Connects to `127.0.0.1:port` with TCP_NODELAY, as a client sending small requests would.
     init(port: Int) throws {
         address = "127.0.0.1:\(port)"
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchError.connectFailed(address: address, errno: errno) }
+        descriptor = try Self.rawConnection(port: port)
+        var one: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// A bare TCP connection to `127.0.0.1:port`, for a probe that writes its own bytes; the
+    /// caller closes it.
+    static func rawConnection(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw BenchError.connectFailed(address: "127.0.0.1:\(port)", errno: errno) }
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
         socketAddress.sin_addr.s_addr = inet_addr("127.0.0.1")
-        try Self.connect(descriptor, to: socketAddress, address: address)
-        var one: Int32 = 1
-        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        try connect(descriptor, to: socketAddress, address: "127.0.0.1:\(port)")
+        return descriptor
     }
 
     /// Connects to the daemon's unix socket, where it signs records with the instance key.

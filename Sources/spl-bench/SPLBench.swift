@@ -115,6 +115,7 @@ struct SPLBench: ParsableCommand {
         }
         rows.append(try step("spl drill") { try CommandMeasures.drill(run) })
         rows += try step("replication") { try ReplicationMeasures.rows(run) }
+        rows += try step("probes") { try ProbeMeasures.rows(run) }
         return rows
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelProbes
 import SyncropelTestSupport
 import Testing
 
@@ -88,21 +89,23 @@ import Testing
         #expect(sent < request.count)
     }
 
-    /// Issue 13's probe: 200 connections trickle a head a byte a second while a valid client
-    /// asks `/health` one request at a time. Each slow connection is answered or closed by the
-    /// head timeout, and the valid client's median latency during them stays within 2× of before.
-    @Test func twoHundredSlowConnectionsEndAndDoNotSlowAValidClient() async throws {
+    /// Issue 13's probe, its outcome only: 200 connections trickle a head a byte a second
+    /// beside a valid client, and each is answered or closed by the head timeout while the
+    /// valid client is still served. Its latency before and during is spl-bench's to judge
+    /// (the "slow-connection probe" row): here other suites share the cores.
+    @Test func twoHundredSlowConnectionsEndWhileAValidClientIsServed() async throws {
         let daemon = try await limitedDaemon(maxConnections: 1024, idleSeconds: 3)
         defer { daemon.tearDown() }
         let port = daemon.port
-        let result = try await offThePool { try SlowConnectionProbe(port: port).run(deadline: 30) }
-        print(String(
-            format: "slow-connection probe: /health median %.3f ms before, %.3f ms during 200 slow connections;"
-                + " %d answered, %d closed, %d still open after %.1f s",
-            result.medianBefore, result.medianDuring, result.answered, result.closed, result.stillOpen, result.secondsToEnd))
+        let probe = SlowConnectionProbe(connect: { try RawHTTPExchange.connect(.tcp(port: port)) }) {
+            let answer = try RawHTTPExchange.send(
+                RawHTTPExchange.request("GET", "/health", contentType: nil), to: .tcp(port: port), seconds: 30, halfClose: false)
+            guard answer.status == 200 else { throw POSIXError(.EPROTO) }
+        }
+        let result = try await offThePool { try probe.run(deadline: 30) }
         #expect(result.stillOpen == 0, "\(result.stillOpen) of 200 slow connections were neither answered nor closed")
         #expect(result.answered + result.closed == 200)
-        #expect(result.medianDuring <= 2 * result.medianBefore, "median \(result.medianDuring) ms during vs \(result.medianBefore) ms before")
+        #expect(result.during.milliseconds.count == 100, "the valid client was answered every time during the probe")
     }
 
     /// A daemon whose config.toml sets `[server]` `settings` (key = value lines) beside the defaults.
