@@ -34,8 +34,8 @@ extension SPLProcess {
         process.arguments = arguments
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let error = Pipe()
+        let output = Pipe.forOneChild()
+        let error = Pipe.forOneChild()
         process.standardOutput = output
         process.standardError = error
         let outputDrain = PipeDrain(output.fileHandleForReading)
@@ -44,13 +44,15 @@ extension SPLProcess {
         let watchdog = ExitWatchdog(pid: process.processIdentifier, seconds: seconds)
         process.waitUntilExit()
         let killed = watchdog.disarm()
-        // The write ends are closed once spl and everything it spawned let go of them.
-        let drained = outputDrain.wait(seconds: killed ? 1 : 3) && errorDrain.wait(seconds: killed ? 1 : 3)
+        // The write ends are closed once spl and everything it spawned let go of them. A daemon
+        // that inherited them would hold them for good; 10 s leaves room for a loaded machine.
+        let grace: Double = killed ? 1 : 10
+        let drained = outputDrain.wait(seconds: grace) && errorDrain.wait(seconds: grace)
         let stdout = String(decoding: outputDrain.data, as: UTF8.self)
         let stderr = String(decoding: errorDrain.data, as: UTF8.self)
         if killed || !drained {
             throw BoundedRunError(
-                arguments: arguments, seconds: killed ? seconds : 3, stdout: stdout, stderr: stderr, outputHeldOpen: !killed)
+                arguments: arguments, seconds: killed ? seconds : grace, stdout: stdout, stderr: stderr, outputHeldOpen: !killed)
         }
         return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }

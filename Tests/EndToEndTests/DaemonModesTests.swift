@@ -22,7 +22,7 @@ import Testing
         process.executableURL = SPLProcess.binary
         process.arguments = ["serve", "--port", String(daemon.port)]
         process.environment = daemon.spl.environment
-        let output = Pipe()
+        let output = Pipe.forOneChild()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -228,7 +228,7 @@ import Testing
         follower.executableURL = SPLProcess.binary
         follower.arguments = ["serve", "--logs"]
         follower.environment = daemon.spl.environment
-        let output = Pipe()
+        let output = Pipe.forOneChild()
         follower.standardOutput = output
         try follower.run()
         let reader = output.fileHandleForReading

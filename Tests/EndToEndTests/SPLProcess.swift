@@ -56,7 +56,7 @@ struct SPLProcess {
         process.executableURL = binary
         process.arguments = arguments
         process.environment = environment
-        let input = Pipe()
+        let input = Pipe.forOneChild()
         process.standardInput = input
         // Feed stdin while the output is drained, so large inputs and outputs cannot deadlock.
         let writer = Thread {
@@ -72,8 +72,8 @@ struct SPLProcess {
     /// Starts `process` with its stdout and stderr on pipes, drains both concurrently, and
     /// waits for it to exit; `started` runs once the process runs.
     static func runToEnd(_ process: Process, started: () -> Void = {}) throws -> (status: Int32, stdout: Data, stderr: Data) {
-        let output = Pipe()
-        let error = Pipe()
+        let output = Pipe.forOneChild()
+        let error = Pipe.forOneChild()
         process.standardOutput = output
         process.standardError = error
         try process.run()
@@ -96,4 +96,19 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.withLock { data = value } }
     var isSet: Bool { lock.withLock { data != nil } }
     var value: Data { lock.withLock { data ?? Data() } }
+}
+
+extension Pipe {
+    /// A pipe only the child it is given to inherits. Tests start processes concurrently: a
+    /// plain pipe's write end leaks into whatever another test spawns meanwhile (a `spl serve
+    /// --daemon` launcher waiting seconds for its daemon), and this child's output then ends
+    /// only when that one exits. Close-on-exec stops the leak; the child's own copy, made by
+    /// dup2 onto 0, 1 or 2, does not carry the flag.
+    static func forOneChild() -> Pipe {
+        let pipe = Pipe()
+        for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
+        return pipe
+    }
 }
