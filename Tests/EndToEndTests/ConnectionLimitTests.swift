@@ -117,6 +117,21 @@ import Testing
         return daemon
     }
 
+    /// One `GET /v1/ping` on a blocking connection left open; throws unless a 204 head comes back.
+    private static func pingKeepingOpen(_ descriptor: Int32) throws {
+        let request = Array("GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
+            throw POSIXError(.EPIPE)
+        }
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard recv(descriptor, &byte, 1, 0) == 1 else { throw POSIXError(.ECONNRESET) }
+            head.append(byte)
+        }
+        guard head.starts(with: Array("HTTP/1.1 204".utf8)) else { throw POSIXError(.EPROTO) }
+    }
+
     /// `count` `GET /v1/ping` over TCP, one after another, each on a connection of its own.
     private static func pings(_ count: Int, port: Int) async throws -> [RawHTTPExchange.Response] {
         try await offThePool {
@@ -147,7 +162,15 @@ import Testing
         let daemon = try await daemonWithServerSettings("limit_loopback = true\nmax_connections_per_client = 3")
         defer { daemon.tearDown() }
         let port = daemon.port
-        let held = try await offThePool { try (0..<3).map { _ in try RawHTTPExchange.connect(.tcp(port: port)) } }
+        // Each held connection answers a ping first: the daemon counts a connection when its
+        // channel is set up, on an event loop of its own, which can come after a later client's request.
+        let held = try await offThePool {
+            try (0..<3).map { _ in
+                let descriptor = try RawHTTPExchange.connect(.tcp(port: port))
+                try Self.pingKeepingOpen(descriptor)
+                return descriptor
+            }
+        }
         defer { held.forEach { close($0) } }
         let refused = try #require(try await Self.pings(1, port: port).first)
         #expect(refused.status == 429)
