@@ -45,7 +45,7 @@ final class ClientLimits: Sendable {
     /// The address limits apply to, or nil for a client they exempt (no IP, or loopback when allowed).
     func key(for address: SocketAddress?) -> String? {
         guard let ip = address?.ipAddress else { return nil }
-        if !settings.limitLoopback, Self.isLoopback(ip) { return nil }
+        if !settings.limitLoopback, LoopbackAddress.contains(ip) { return nil }
         return ip
     }
 
@@ -86,10 +86,6 @@ final class ClientLimits: Sendable {
         table = table.filter { _, entry in
             entry.connections > 0 || entry.tokens + (time - entry.refilledAt) * Double(settings.perSecond) < Double(settings.burst)
         }
-    }
-
-    private static func isLoopback(_ ip: String) -> Bool {
-        ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 
     /// One handler a connection: counts it against its client while it lives.

@@ -88,7 +88,7 @@ public struct Daemon: Sendable {
         var tls: TLSConfiguration?
         if let certificate = config.server.tlsCert, let key = config.server.tlsKey {
             tls = try ListenerTLS.configuration(certificate: certificate, key: key)
-        } else if !ListenerTLS.isLoopback(host) {
+        } else if !LoopbackAddress.contains(host) {
             warnPlainHTTP(bind: "\(host):\(port)", logger: logger)
         }
         let storePath = try resolveStorePath(config)

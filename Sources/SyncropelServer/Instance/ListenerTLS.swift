@@ -42,11 +42,4 @@ enum ListenerTLS {
         // A key that does not belong to the certificate is found when the listener builds its context.
         return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
-
-    /// True for an address only this machine reaches; any other, served without TLS, carries
-    /// tokens and records in clear.
-    static func isLoopback(_ host: String) -> Bool {
-        let lowered = host.lowercased()
-        return lowered == "localhost" || lowered == "::1" || lowered == "[::1]" || lowered.hasPrefix("127.")
-    }
 }
