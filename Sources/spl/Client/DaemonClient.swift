@@ -96,7 +96,7 @@ actor DaemonClient {
             response = try await http.execute(request, timeout: .seconds(timeoutSeconds))
             bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {
-            throw classify(error, socket: target, remote: endpoint != .socket(path: target), request: name)
+            throw classify(error, endpoint: endpoint, target: target, request: name)
         }
         warnOnVersionMismatch(response.headers.first(name: "Server"))
         let status = Int(response.status.code)
@@ -119,6 +119,8 @@ actor DaemonClient {
 
     /// The client for a daemon over TCP; with `caFile`, its certificates are trusted beside the system's.
     private static func remoteClient(caFile: String?) throws -> HTTPClient {
+        // The CA file is read once, with the client it configures, not on every request.
+        if let client = remoteClients.withLock({ $0[caFile ?? ""] }) { return client }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {
@@ -138,8 +140,9 @@ actor DaemonClient {
     }
 
     /// Connection failures that mean "nobody is there" become `notRunning` (the socket) or
-    /// `notReachable` (a URL); the rest keep their reason.
-    private func classify(_ error: any Error, socket: String, remote: Bool, request: String) -> any Error {
+    /// `notReachable` (a URL); the rest keep their reason. `target` is the socket path or the URL.
+    private func classify(_ error: any Error, endpoint: DaemonEndpoint, target socket: String, request: String) -> any Error {
+        let remote = if case .remote = endpoint { true } else { false }
         if let io = error as? IOError, [ECONNREFUSED, ENOENT, ENOTSOCK].contains(io.errnoCode) {
             return remote ? DaemonClientError.notReachable(url: socket) : DaemonClientError.notRunning(home: home.root)
         }
