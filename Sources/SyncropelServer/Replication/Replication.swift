@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SyncropelHome
 import SyncropelKit
 import SyncropelReplica
@@ -53,7 +54,8 @@ public final class Replication: Sendable {
         guard let passphrase = environment["SPL_BACKUP_PASSPHRASE"], passphrase.count >= SealedKeys.minimumPassphraseLength else {
             return nil
         }
-        return { try SealedKeys.sealed(home: home, passphrase: passphrase) }
+        let once = SealedOnce { try SealedKeys.sealed(home: home, passphrase: passphrase) }
+        return { try once.value() }
     }
 
     func start() async {
@@ -89,5 +91,25 @@ extension ReplicationStatus {
             "last_shipped_at": lastShippedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
             "last_error": lastError.map(JSONValue.string) ?? .null,
         ]))
+    }
+}
+
+/// The sealed keys file, made on first use and shared by every replica: scrypt runs once per
+/// daemon start, not once per replica.
+private final class SealedOnce: Sendable {
+    private let seal: @Sendable () throws -> [UInt8]
+    private let sealed = Mutex<[UInt8]?>(nil)
+
+    init(_ seal: @escaping @Sendable () throws -> [UInt8]) {
+        self.seal = seal
+    }
+
+    func value() throws -> [UInt8] {
+        try sealed.withLock { cached in
+            if let cached { return cached }
+            let bytes = try seal()
+            cached = bytes
+            return bytes
+        }
     }
 }
