@@ -10,6 +10,8 @@ import SyncropelKit
 /// again in a fresh transaction.
 struct GroupCommit: Sendable {
     let path: String
+    /// The store's `AssignmentFloor`: nothing below it is handed out; nil when never restored.
+    let floor: Int64?
 
     /// A SQLite failure while writing the request at `index`.
     private struct RequestFailure: Error {
@@ -106,23 +108,32 @@ struct GroupCommit: Sendable {
         return results
     }
 
-    /// The thread's highest clock (any actor) + 1, or 0 on an empty thread.
+    /// The thread's highest clock (any actor) + 1, or 0 on an empty thread; at least the floor.
     private func nextClock(thread: String, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(sql: "SELECT max(clock) FROM records WHERE thread = ?")
-        guard let highest = try Int64.fetchOne(statement, arguments: [thread]) else { return 0 }
+        guard let highest = try Int64.fetchOne(statement, arguments: [thread]) else { return floor ?? 0 }
         guard highest < Int64.max else {
             throw RecordError(.invalidClock, field: "clock", "thread \(thread) has no clock left after \(Int64.max)")
         }
-        return highest + 1
+        return max(highest + 1, floor ?? 0)
+    }
+
+    /// The sequence to give explicitly: the floor while the log is below it, else nil (SQLite's
+    /// rowid is then highest + 1, which is above the floor).
+    private func sequenceAtFloor(_ db: Database) throws -> Int64? {
+        guard let floor else { return nil }
+        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM records")) ?? 0
+        return highest < floor ? floor : nil
     }
 
     private func insert(_ record: Record, createdAt: Int64, _ db: Database) throws -> IngestResult {
+        // A NULL sequence lets SQLite give highest + 1.
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO records (id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            INSERT INTO records (sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
         try insert.execute(arguments: [
-            record.id.hex, record.thread, record.actor, record.clock, record.act.rawValue,
+            try sequenceAtFloor(db), record.id.hex, record.thread, record.actor, record.clock, record.act.rawValue,
             String(decoding: record.canonical, as: UTF8.self), record.judgedBy?.hex,
             record.signature?.sig, record.signature?.signer, createdAt,
         ])

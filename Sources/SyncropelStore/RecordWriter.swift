@@ -27,14 +27,16 @@ final class RecordWriter: Sendable {
 
     private let database: any DatabaseWriter
     private let path: String
+    private let assignmentFloor: Int64?
     /// Hears the highest sequence after each commit that created records.
     let commits: CommitNotifier
     private let queue = DispatchQueue(label: "syncropel.store.writer")
     private let state = Mutex(State())
 
-    init(database: any DatabaseWriter, path: String, highestSequence: Int64) {
+    init(database: any DatabaseWriter, path: String, highestSequence: Int64, assignmentFloor: Int64?) {
         self.database = database
         self.path = path
+        self.assignmentFloor = assignmentFloor
         commits = CommitNotifier(highest: highestSequence)
     }
 
@@ -107,7 +109,7 @@ final class RecordWriter: Sendable {
 
     /// One transaction for `requests`; announces the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) -> [Result<[IngestResult], any Error>] {
-        let commit = GroupCommit(path: path)
+        let commit = GroupCommit(path: path, floor: assignmentFloor)
         let outcomes = database.writeWithoutTransaction { db in commit.run(requests, in: db) }
         let created = outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
         if let highest = created.map(\.stored.sequence).max() {

@@ -89,11 +89,11 @@ public final class SQLiteRecordStore: RecordStore {
     private init(
         database: any DatabaseWriter, path: String, options: Options, checkpointer: WALCheckpointer
     ) throws(StoreError) {
-        let highestSequence: Int64
+        let (highestSequence, floor): (Int64, Int64?)
         do {
             try StoreSchema.prepare(database, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
-            highestSequence = try database.read { db in
-                try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records") ?? 0
+            (highestSequence, floor) = try database.read { db in
+                (try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records") ?? 0, try AssignmentFloor.read(db, path: path))
             }
         } catch {
             throw Self.openingError(error, path: path)
@@ -101,7 +101,7 @@ public final class SQLiteRecordStore: RecordStore {
         self.database = database
         self.path = path
         self.checkpointer = checkpointer
-        writer = RecordWriter(database: database, path: path, highestSequence: highestSequence)
+        writer = RecordWriter(database: database, path: path, highestSequence: highestSequence, assignmentFloor: floor)
     }
 
     private static func configuration(_ options: Options, checkpointer: WALCheckpointer) -> Configuration {

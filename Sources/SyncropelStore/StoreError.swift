@@ -29,6 +29,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case closed(path: String)
     /// The instance key failed to sign a record.
     case signingFailed(reason: String)
+    /// `meta.assignment_floor` holds something no restore writes (`found`, as SQLite holds it).
+    case badAssignmentFloor(path: String, found: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "store \(path) is closed"
         case .signingFailed(let reason):
             return "the instance key could not sign a record: \(reason)"
+        case .badAssignmentFloor(let path, let found):
+            return "store \(path) has assignment_floor \(found) in its meta table, not a whole number from 0 to "
+                + "\(AssignmentFloor.maximum); the file was changed outside spl, restore it from a backup"
         }
     }
 

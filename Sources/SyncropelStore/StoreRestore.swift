@@ -30,6 +30,9 @@ public struct RestoreResult: Sendable, Equatable {
     /// `hub.db.replaced.<epoch>` and its side files, as moved; empty when there was no store.
     public let replacedFiles: [String]
     public let bytes: Int64
+    /// The `AssignmentFloor` written into the restored store; nil when the file is not a
+    /// store this `spl` opens (restored with `--force`), which a daemon refuses to start on.
+    public let assignmentFloor: Int64?
 }
 
 /// Why a restore did not happen; nothing was moved.
@@ -54,8 +57,10 @@ public enum StoreRestoreError: Error, Sendable, Equatable, CustomStringConvertib
 /// The backup is copied beside the store under a temporary name (0600, fsynced) first; only
 /// then does `hub.db` move to `hub.db.replaced.<epoch>` (its -wal, -shm and -journal to
 /// `hub.db.replaced.<epoch>-wal` …, so a stale WAL can never be replayed into the restored
-/// file), the copy is renamed to `hub.db` and the folder fsynced. The bytes are copied as
-/// they are: a damaged file restored with `--force` arrives exactly as it was.
+/// file), the copy is renamed to `hub.db` and the folder fsynced. The copy gets an
+/// `AssignmentFloor` first (the backup may lack acknowledged records whose numbers must not
+/// be handed out again); otherwise the bytes are copied as they are: a damaged file restored
+/// with `--force` arrives exactly as it was.
 ///
 /// ```swift
 /// let plan = try StoreRestore.plan(backup: file, store: home.storeFile)
@@ -91,10 +96,12 @@ public enum StoreRestore {
         let temporary = "\(folder)/.\(URL(fileURLWithPath: store).lastPathComponent).restoring-\(UInt32.random(in: .min ... .max))"
         do {
             let bytes = try copyBytes(from: backup, to: temporary, copied: copied)
+            let floor = AssignmentFloor.microseconds(at: date)
+            let floorWritten = AssignmentFloor.write(floor, intoFileAt: temporary)
             let replaced = try moveAside(store, at: date)
             try DurableFile.move(temporary, to: store)
             try DurableFile.sync(folder)
-            return RestoreResult(replacedFiles: replaced, bytes: bytes)
+            return RestoreResult(replacedFiles: replaced, bytes: bytes, assignmentFloor: floorWritten ? floor : nil)
         } catch {
             unlink(temporary)
             throw .fileSystem(error)

@@ -4,20 +4,9 @@ import Testing
 @testable import SyncropelStore
 
 @Suite struct BackupRestoreTests {
-    /// A store of 5 records and a backup taken after the first 3, plus 2 records the store never had.
-    private func storeAndOlderBackup(_ fixture: StoreFixture) async throws -> String {
-        let store = try fixture.openStore()
-        _ = try await store.ingest(batch: (0..<3).map { draft(clock: Int64($0)) })
-        let backup = fixture.folder + "/hub.db.20261127-130405"
-        _ = try await store.backup(to: backup)
-        _ = try await store.ingest(batch: (3..<5).map { draft(clock: Int64($0)) })
-        try await store.close()
-        return backup
-    }
-
     @Test func thePlanCountsTheRecordsARestoreWouldLose() async throws {
         let fixture = StoreFixture()
-        let backup = try await storeAndOlderBackup(fixture)
+        let backup = try await fixture.storeAndOlderBackup()
         let plan = StoreRestore.plan(backup: backup, store: fixture.storePath)
         #expect(plan == RestorePlan(current: .records(5), backup: .records(3), lostRecords: 2))
         // The other way round nothing is lost, though the counts differ.
@@ -26,7 +15,7 @@ import Testing
 
     @Test func aPlanOverAMissingOrDamagedStoreSaysSo() async throws {
         let fixture = StoreFixture()
-        let backup = try await storeAndOlderBackup(fixture)
+        let backup = try await fixture.storeAndOlderBackup()
         try FileManager.default.removeItem(atPath: fixture.storePath)
         #expect(StoreRestore.plan(backup: backup, store: fixture.storePath) == RestorePlan(current: .missing, backup: .records(3), lostRecords: 0))
         try fixture.write([UInt8](repeating: 0, count: 4096), to: fixture.storePath)
@@ -37,7 +26,7 @@ import Testing
 
     @Test func installMovesTheStoreAndItsSideFilesAsideThenCopiesTheBackupIn() async throws {
         let fixture = StoreFixture()
-        let backup = try await storeAndOlderBackup(fixture)
+        let backup = try await fixture.storeAndOlderBackup()
         try fixture.write([7], to: fixture.storePath + "-wal")
         try fixture.write([8], to: fixture.storePath + "-shm")
         let current = try fixture.bytes(fixture.storePath)
@@ -47,7 +36,9 @@ import Testing
         #expect(result.replacedFiles == [replaced, replaced + "-wal", replaced + "-shm"])
         #expect(try fixture.bytes(replaced) == current)
         #expect(try fixture.bytes(replaced + "-wal") == [7])
-        #expect(try fixture.bytes(fixture.storePath) == fixture.bytes(backup))
+        // The backup's records, and the floor of the restore (AssignmentFloorTests) in its meta.
+        #expect(StoreRestore.contents(of: fixture.storePath) == .records(3))
+        #expect(result.assignmentFloor == 1_795_784_645_000_000)
         #expect(result.bytes == Int64(try fixture.bytes(backup).count))
         #expect(try fixture.mode(of: fixture.storePath) == 0o600)
         #expect(try fixture.listing() == [
@@ -61,7 +52,7 @@ import Testing
 
     @Test func aBackupWithWALContentBesideItIsRefused() async throws {
         let fixture = StoreFixture()
-        let backup = try await storeAndOlderBackup(fixture)
+        let backup = try await fixture.storeAndOlderBackup()
         try fixture.write([1, 2, 3], to: backup + "-wal")
         let error = #expect(throws: StoreRestoreError.self) {
             try StoreRestore.install(backup: backup, store: fixture.storePath, at: Date())

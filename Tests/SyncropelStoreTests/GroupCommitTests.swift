@@ -9,7 +9,7 @@ import Testing
 @Suite struct GroupCommitTests {
     private func commit(_ drafts: [[RecordDraft]], in store: SQLiteRecordStore) async throws -> [Result<[IngestResult], any Error>] {
         let requests = try drafts.map { try IngestRequest(drafts: $0, signer: nil, isBatch: $0.count > 1) }
-        let commit = GroupCommit(path: store.path)
+        let commit = GroupCommit(path: store.path, floor: nil)
         return try await store.database.writeWithoutTransaction { db in commit.run(requests, in: db) }
     }
 

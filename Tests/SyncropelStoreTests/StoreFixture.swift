@@ -40,6 +40,18 @@ final class StoreFixture: Sendable {
         return results
     }
 
+    /// A store of 5 records on `th_fixture` (clocks 0...4) and a backup taken after the first 3:
+    /// a restore of it loses 2 acknowledged records.
+    func storeAndOlderBackup() async throws -> String {
+        let store = try openStore()
+        _ = try await store.ingest(batch: (0..<3).map { draft(clock: Int64($0)) })
+        let backup = folder + "/hub.db.20261127-130405"
+        _ = try await store.backup(to: backup)
+        _ = try await store.ingest(batch: (3..<5).map { draft(clock: Int64($0)) })
+        try await store.close()
+        return backup
+    }
+
     func bytes(_ path: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }

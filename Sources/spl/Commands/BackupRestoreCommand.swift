@@ -17,7 +17,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             with 'spl serve --daemon'. Without a terminal to confirm on, pass --yes. With -o json \
             (which needs --yes: a JSON run does not ask) one object is printed at the end: \
             {"object":"restore","backup","store","failed_verification":<reason|null>,"records_before",\
-            "records_after","lost_records","replaced_files":[…],"bytes"}.
+            "records_after","lost_records","replaced_files":[…],"bytes","assignment_floor"}. A restore \
+            writes an assignment floor (microseconds since the epoch) into the restored store: new \
+            sequences and server-assigned clocks start there, so none a lost record held is reused.
 
             With --from-replica NAME|URL instead of FILE, the store is rebuilt from a replica: the \
             newest snapshot at or before the target, its hash and records checked, then the segments \
@@ -136,6 +138,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
                 "records_before": count(plan.current.recordCount), "records_after": count(plan.backup.recordCount),
                 "lost_records": count(plan.lostRecords), "replaced_files": .array(result.replacedFiles.map(JSONValue.string)),
                 "bytes": .integer(JSONInteger(result.bytes)),
+                "assignment_floor": result.assignmentFloor.map { .integer(JSONInteger($0)) } ?? .null,
             ])).serialized())
             return
         }
@@ -163,6 +166,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             print("Moved:      \(moved)")
         }
         print("Restored:   \(source) → \(store), \(ByteCount.text(result.bytes))")
+        if let floor = result.assignmentFloor {
+            print("Numbering:  new sequences and server-assigned clocks start at \(floor) or above, never reusing a lost record's")
+        }
         print("Start the instance with 'spl serve --daemon'.")
     }
 
