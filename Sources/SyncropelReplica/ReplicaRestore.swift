@@ -115,7 +115,7 @@ public enum ReplicaRestore {
 
     /// Writes the generation's snapshot, hash checked, as a store file at `path` and checks it
     /// the way `spl backup verify` does: pages, schema, every id and every signature, and that it
-    /// holds exactly the records 1...snapshotSequence.
+    /// ends at snapshotSequence.
     static func unpackSnapshot(reader: ReplicaReader, manifest: GenerationManifest, to path: String) async throws {
         let key = manifest.snapshotKey
         let compressed = try await reader.snapshot(manifest)
@@ -135,10 +135,11 @@ public enum ReplicaRestore {
                 throw ReplicaError.unsoundSnapshot(key: key, reason: findings.first.map { "bad \($0)" } ?? "bad records")
             }
             let info = try BackupFileInfo.read(path)
-            guard let info, info.highestSequence == manifest.snapshotSequence, info.recordCount == manifest.snapshotSequence else {
+            // Fewer records than sequences only where a restore's assignment floor made the log jump.
+            guard let info, info.highestSequence == manifest.snapshotSequence, info.recordCount <= manifest.snapshotSequence else {
                 throw ReplicaError.unsoundSnapshot(
                     key: key,
-                    reason: "it holds \(info?.recordCount ?? 0) records up to sequence \(info?.highestSequence ?? 0), generation.json says 1...\(manifest.snapshotSequence)")
+                    reason: "it holds \(info?.recordCount ?? 0) records up to sequence \(info?.highestSequence ?? 0), generation.json says up to \(manifest.snapshotSequence)")
             }
         } catch let error as ReplicaError {
             try? PrivateFiles.remove(path)

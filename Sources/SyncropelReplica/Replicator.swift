@@ -96,7 +96,7 @@ public actor Replicator {
         loop = nil
         guard state == .working else { return }
         do {
-            try await shipPending()
+            _ = try await shipPending()
         } catch {
             logger.warning("replica \(settings.name) missed the last records at stop: \(error)")
         }
@@ -138,7 +138,12 @@ public actor Replicator {
     func step() async throws {
         if sealKeys != nil { try await shipSealedKeys() }
         if position == nil { try await resumeOrStartGeneration() }
-        try await shipPending()
+        if try await !shipPending() {
+            // A chain carries no gap: the records from the jump on start a generation of their own.
+            logger.info("replica \(settings.name) sequences jump after a restore's assignment floor: new generation",
+                metadata: ["replica": "\(objects.location)"])
+            try await startGeneration()
+        }
         await mergeDue(now: Date())
         if Date().timeIntervalSince(generationStartedAt) >= seconds(settings.snapshotInterval) {
             try await startGeneration()
@@ -185,25 +190,30 @@ public actor Replicator {
 
     /// Ships what was committed up to now, and nothing committed meanwhile: under a steady load
     /// that waits for the next sync instead of chasing each commit with a segment of its own.
-    private func shipPending() async throws {
+    /// False when the log jumps (see `ship(through:)`).
+    private func shipPending() async throws -> Bool {
         try await ship(through: store.highestCommittedSequence)
     }
 
     /// Ships the records up to `target` as segments of at most `settings.recordsPerSegment` records and
-    /// `segmentBytes` bytes.
-    private func ship(through target: Int64) async throws {
-        guard var current = position else { return }
+    /// `segmentBytes` bytes; false when it stopped before a jump in the sequences, which only a
+    /// restore's `AssignmentFloor` makes.
+    private func ship(through target: Int64) async throws -> Bool {
+        guard var current = position else { return true }
         while current.shippedSequence < target {
             let limit = Int(min(Int64(settings.recordsPerSegment), target - current.shippedSequence))
             let page = try await store.records(afterSequence: current.shippedSequence, limit: limit)
-            guard !page.isEmpty else { return }
+            guard !page.isEmpty else { return true }
             var bytes = 0
+            var next = current.shippedSequence + 1
             let records = page.prefix { stored in
-                defer { bytes += stored.record.canonical.count }
-                return bytes == 0 || bytes + stored.record.canonical.count <= Self.segmentBytes
+                defer { bytes += stored.record.canonical.count; next += 1 }
+                return stored.sequence == next && (bytes == 0 || bytes + stored.record.canonical.count <= Self.segmentBytes)
             }
+            guard !records.isEmpty else { return false }
             current = try await ship(Array(records), after: current)
         }
+        return true
     }
 
     /// Writes `records` as one segment after `current` and moves the mark once it is durable.
@@ -211,14 +221,7 @@ public actor Replicator {
         guard let generation = GenerationID(current.generation), var chain = ReplicaChain(hex: current.chain) else {
             throw ReplicaError.malformedMark(replica: settings.name)
         }
-        for (offset, stored) in records.enumerated() {
-            guard stored.sequence == current.shippedSequence + 1 + Int64(offset) else {
-                throw StoreError.damagedRecord(
-                    path: store.path, sequence: stored.sequence,
-                    reason: "the log has a gap before it, which a replica chain cannot carry")
-            }
-            chain.append(stored.id)
-        }
+        for stored in records { chain.append(stored.id) }
         let first = records.first!.sequence
         let last = records.last!.sequence
         let header = SegmentHeader(
@@ -303,7 +306,8 @@ public actor Replicator {
         defer { try? PrivateFiles.remove(scratch) }
         let started = ContinuousClock.now
         let copy = try await StoreBackup.copy(store: store, to: scratch, placement: .replacing)
-        try await ship(through: copy.highestSequence)
+        // Up to a jump at most: the snapshot carries the records past it.
+        _ = try await ship(through: copy.highestSequence)
         let compressed = try await BlockingWork.run { try Gzip.compress(Array(try Data(contentsOf: URL(fileURLWithPath: scratch)))) }
         let now = Date()
         let generation = GenerationID.make(at: now, after: position.flatMap { GenerationID($0.generation) })
