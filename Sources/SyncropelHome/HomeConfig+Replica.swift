@@ -7,6 +7,7 @@ extension HomeConfig {
         public static let defaultSyncInterval = ConfigDuration("1s")!
         public static let defaultSnapshotInterval = ConfigDuration("24h")!
         public static let defaultRetention = ConfigDuration("14d")!
+        public static let defaultAckTimeout = ConfigDuration("10s")!
 
         /// Names the replica in commands, logs and the store's shipped mark: `[A-Za-z0-9._-]`, 1 to 64.
         public var name: String
@@ -20,6 +21,10 @@ extension HomeConfig {
         public var retention: ConfigDuration
         /// Whether every object is encrypted under SPL_BACKUP_PASSPHRASE.
         public var encryption: Encryption
+        /// When a write is answered: once committed locally, or once also in this replica.
+        public var ack: Ack
+        /// With `ack = "after_replica"`: how long a write waits for the replica before `503`.
+        public var ackTimeout: ConfigDuration
         /// S3 only: the endpoint URL, region and whether to address the bucket in the path.
         public var endpoint: String?
         public var region: String?
@@ -28,7 +33,8 @@ extension HomeConfig {
         public init(
             name: String, url: String, syncInterval: ConfigDuration = defaultSyncInterval,
             snapshotInterval: ConfigDuration = defaultSnapshotInterval, retention: ConfigDuration = defaultRetention,
-            encryption: Encryption = .none, endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil
+            encryption: Encryption = .none, ack: Ack = .afterCommit, ackTimeout: ConfigDuration = defaultAckTimeout,
+            endpoint: String? = nil, region: String? = nil, pathStyle: Bool? = nil
         ) {
             self.name = name
             self.url = url
@@ -36,6 +42,8 @@ extension HomeConfig {
             self.snapshotInterval = snapshotInterval
             self.retention = retention
             self.encryption = encryption
+            self.ack = ack
+            self.ackTimeout = ackTimeout
             self.endpoint = endpoint
             self.region = region
             self.pathStyle = pathStyle
@@ -46,6 +54,27 @@ extension HomeConfig {
         public enum Encryption: String, Sendable, Equatable, CaseIterable {
             case none
             case passphrase
+        }
+
+        /// `ack` of a `[[replica]]`: `"after_commit"` (the default: a write is answered once it is
+        /// in the store) or `"after_replica"` (once it is also durable in this replica).
+        public enum Ack: String, Sendable, Equatable, CaseIterable {
+            case afterCommit = "after_commit"
+            case afterReplica = "after_replica"
+        }
+
+        /// What `ack` must be for `self` beside `others`, or nil when it may be what it is:
+        /// a write waits only on a file replica (an S3 round trip per commit would set ingest's
+        /// pace), and on one replica at most.
+        public func ackRequirement(besides others: [Replica]) -> String? {
+            guard ack == .afterReplica else { return nil }
+            if !url.hasPrefix("file:///") {
+                return "\"after_commit\" on an s3:// replica: only a file:// replica can be waited on (ack = \"after_replica\")"
+            }
+            if let other = others.first(where: { $0.ack == .afterReplica }) {
+                return "\"after_commit\": replica \(other.name) already has ack = \"after_replica\", and a write waits on one replica at most"
+            }
+            return nil
         }
 
         public static func isValidName(_ name: String) -> Bool {
@@ -73,6 +102,8 @@ extension HomeConfig {
                 "snapshot_interval": snapshotInterval.text, "retention": retention.text,
             ]
             if encryption != .none { values["encryption"] = encryption.rawValue }
+            if ack != .afterCommit { values["ack"] = ack.rawValue }
+            if ackTimeout != Self.defaultAckTimeout { values["ack_timeout"] = ackTimeout.text }
             if let endpoint { values["endpoint"] = endpoint }
             if let region { values["region"] = region }
             if let pathStyle { values["path_style"] = pathStyle }
@@ -101,18 +132,24 @@ extension HomeConfig {
                 !replicas.contains(where: { $0.url == url })
             else { throw .invalidValue(path: path, key: "\(label).url", expected: expectedURL) }
             let duration = "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""
-            replicas.append(Replica(
+            let replica = Replica(
                 name: name, url: url,
                 syncInterval: try section.string("sync_interval", expected: duration, as: ConfigDuration.init) ?? Replica.defaultSyncInterval,
                 snapshotInterval: try section.string("snapshot_interval", expected: duration, as: ConfigDuration.init)
                     ?? Replica.defaultSnapshotInterval,
                 retention: try section.string("retention", expected: duration, as: ConfigDuration.init) ?? Replica.defaultRetention,
                 encryption: try section.string("encryption", expected: "\"none\" or \"passphrase\"", as: Replica.Encryption.init) ?? .none,
+                ack: try section.string("ack", expected: "\"after_commit\" or \"after_replica\"", as: Replica.Ack.init) ?? .afterCommit,
+                ackTimeout: try section.string("ack_timeout", expected: duration, as: ConfigDuration.init) ?? Replica.defaultAckTimeout,
                 endpoint: try section.string("endpoint", expected: "an http:// or https:// URL") {
                     $0.hasPrefix("http://") || $0.hasPrefix("https://") ? $0 : nil
                 },
                 region: try section.string("region", expected: "a region name such as us-east-1") { $0.isEmpty ? nil : $0 },
-                pathStyle: try section.bool("path_style")))
+                pathStyle: try section.bool("path_style"))
+            if let requirement = replica.ackRequirement(besides: replicas) {
+                throw .invalidValue(path: path, key: "\(label).ack", expected: requirement)
+            }
+            replicas.append(replica)
         }
         return replicas
     }

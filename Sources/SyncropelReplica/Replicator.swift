@@ -25,21 +25,27 @@ public actor Replicator {
         public let retention: Duration
         /// Most records in one segment, so catching up after an outage holds a bounded page in memory.
         public let recordsPerSegment: Int
+        /// With `ack = "after_replica"`: how long a write waits for this replica; nil when writes
+        /// do not wait for it.
+        public let ackTimeout: Duration?
 
         public init(
-            name: String, syncInterval: Duration, snapshotInterval: Duration, retention: Duration, recordsPerSegment: Int = 10_000
+            name: String, syncInterval: Duration, snapshotInterval: Duration, retention: Duration, recordsPerSegment: Int = 10_000,
+            ackTimeout: Duration? = nil
         ) {
             self.name = name
             self.syncInterval = syncInterval
             self.snapshotInterval = snapshotInterval
             self.retention = retention
             self.recordsPerSegment = recordsPerSegment
+            self.ackTimeout = ackTimeout
         }
 
         public init(_ replica: HomeConfig.Replica) {
             self.init(
                 name: replica.name, syncInterval: replica.syncInterval.duration,
-                snapshotInterval: replica.snapshotInterval.duration, retention: replica.retention.duration)
+                snapshotInterval: replica.snapshotInterval.duration, retention: replica.retention.duration,
+                ackTimeout: replica.ack == .afterReplica ? replica.ackTimeout.duration : nil)
         }
     }
 
@@ -47,6 +53,8 @@ public actor Replicator {
     /// merges stop at the same size, far below what a reader accepts (`Segment.maximumBytes`).
     static let segmentBytes = 64 << 20
     static let maximumBackoff = Duration.seconds(30)
+    /// A replica writes wait on is retried sooner: a write waits `ack_timeout` at most.
+    static let maximumAckBackoff = Duration.seconds(1)
 
     public let settings: Settings
     let objects: any ReplicaObjectStore
@@ -54,7 +62,11 @@ public actor Replicator {
     private let did: DIDKey
     let layout: ReplicaLayout
     let logger: Logger
-    private var position: ReplicaPosition?
+    private var position: ReplicaPosition? {
+        didSet { if let position { shippedWaiters.shipped(through: position.shippedSequence) } }
+    }
+    /// The writes waiting for this replica (`ack = "after_replica"`).
+    public nonisolated let shippedWaiters = ShippedWaiters()
     private var generationStartedAt = Date.distantPast
     var mergePlan = MergePlan()
     private var state = ReplicationStatus.State.starting
@@ -123,12 +135,17 @@ public actor Replicator {
                 try await step()
                 succeeded()
                 backoff = .zero
-                try await Task.sleep(for: settings.syncInterval)
+                if settings.ackTimeout == nil {
+                    try await Task.sleep(for: settings.syncInterval)
+                } else {
+                    // A waiting write ships at once: its segment holds every commit since the last one.
+                    await shippedWaiters.pause(upTo: settings.syncInterval)
+                }
             } catch is CancellationError {
                 return
             } catch {
                 failed(error)
-                backoff = min(max(backoff * 2, .seconds(1)), Self.maximumBackoff)
+                backoff = min(max(backoff * 2, .seconds(1)), settings.ackTimeout == nil ? Self.maximumBackoff : Self.maximumAckBackoff)
                 try? await Task.sleep(for: backoff)
             }
         }

@@ -48,6 +48,8 @@ import Testing
         ("path_style = \"yes\"", "replica[0].path_style", "true or false"),
         ("encryption = \"aes\"", "replica[0].encryption", "\"none\" or \"passphrase\""),
         ("encryption = true", "replica[0].encryption", "\"none\" or \"passphrase\""),
+        ("ack = \"sync\"", "replica[0].ack", "\"after_commit\" or \"after_replica\""),
+        ("ack_timeout = \"10\"", "replica[0].ack_timeout", "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\""),
     ])
     func aBadValueIsRefusedNamingItsField(line: String, key: String, expected: String) {
         let text = "[[replica]]\nname = \"nas\"\nurl = \"file:///mnt/nas\"\n\(line)\n"
@@ -72,6 +74,49 @@ import Testing
         }
         #expect(ConfigError.invalidValue(path: "/h/config.toml", key: "replica[0].sync_interval", expected: "a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\"").description
             == "config file /h/config.toml: replica[0].sync_interval must be a duration such as \"500ms\", \"1s\", \"10m\", \"24h\" or \"14d\"; fix it, or remove the key to use the default")
+    }
+
+    @Test func ackAfterReplicaIsReadOnOneFileReplicaAndSaved() throws {
+        let scratch = ScratchFolder()
+        let path = scratch.path + "/config.toml"
+        let config = try parse("""
+            [[replica]]
+            name = "nas"
+            url = "file:///mnt/nas"
+            ack = "after_replica"
+            ack_timeout = "2s"
+
+            [[replica]]
+            name = "offsite"
+            url = "s3://bucket/spl"
+            ack = "after_commit"
+            """)
+        #expect(config.replicas[0].ack == .afterReplica && config.replicas[0].ackTimeout.milliseconds == 2000)
+        #expect(config.replicas[1].ack == .afterCommit && config.replicas[1].ackTimeout == HomeConfig.Replica.defaultAckTimeout)
+        try config.save(to: path)
+        #expect(try HomeConfig.load(from: path, environment: environment) == config)
+        // Only a replica that waits says so.
+        let saved = try scratch.read(path).split(separator: "\n")
+        #expect(saved.filter { $0.hasPrefix("ack = ") || $0.hasPrefix("ack_timeout = ") } == ["ack = 'after_replica'", "ack_timeout = '2s'"])
+    }
+
+    @Test func ackAfterReplicaIsRefusedOnS3AndOnASecondReplica() {
+        let onS3 = "[[replica]]\nname = \"s3\"\nurl = \"s3://bucket/spl\"\nack = \"after_replica\""
+        let s3Requirement = "\"after_commit\" on an s3:// replica: only a file:// replica can be waited on (ack = \"after_replica\")"
+        #expect(throws: ConfigError.invalidValue(path: "/h/config.toml", key: "replica[0].ack", expected: s3Requirement)) { try parse(onS3) }
+        let twice = """
+            [[replica]]
+            name = "nas"
+            url = "file:///mnt/nas"
+            ack = "after_replica"
+            [[replica]]
+            name = "usb"
+            url = "file:///mnt/usb"
+            ack = "after_replica"
+            """
+        let error = #expect(throws: ConfigError.self) { try parse(twice) }
+        #expect(error?.description == "config file /h/config.toml: replica[1].ack must be \"after_commit\": replica nas already has"
+            + " ack = \"after_replica\", and a write waits on one replica at most; fix it, or remove the key to use the default")
     }
 
     @Test func savingKeepsReplicasAndRemovingTheLastDropsTheArray() throws {

@@ -37,6 +37,7 @@ struct RecordRoutes {
         let draft = try RecordDraft(json: body.value)
         try checkReservedThread(draft.thread, context: context, field: "thread")
         let result = try await instance.store.ingest(draft, signingWith: context.viaUnixSocket ? instance.identity : nil)
+        try await waitForReplica([result], instance)
         return JSONResponse.make(result.stored.jsonValue, status: result.status == .created ? .created : .ok)
     }
 
@@ -57,6 +58,7 @@ struct RecordRoutes {
         }
         let drafts = try batchDrafts(batch["records"] ?? [], context: context)
         let results = try await instance.store.ingest(batch: drafts, signingWith: signs ? instance.identity : nil)
+        try await waitForReplica(results, instance)
         let items: [JSONValue] = results.map { result in
             [
                 "id": .string(result.stored.id.hex), "clock": .int(result.stored.record.clock),
@@ -64,6 +66,15 @@ struct RecordRoutes {
             ]
         }
         return JSONResponse.make(["object": "batch_result", "results": .array(items)], status: .created)
+    }
+
+    /// With `ack = "after_replica"`, returns once that replica holds `results` (also those that
+    /// already existed: a retry after a 503 is answered only once they are there).
+    private func waitForReplica(_ results: [IngestResult], _ instance: Instance) async throws {
+        guard let acknowledgement = instance.replication.acknowledgement,
+            let highest = results.map(\.stored.sequence).max()
+        else { return }
+        if let refusal = await acknowledgement.wait(through: highest, records: results.count) { throw refusal }
     }
 
     private func batchDrafts(_ records: JSONValue, context: InstanceRequestContext) throws -> [RecordDraft] {

@@ -21,6 +21,9 @@ public final class Replication: Sendable {
 
     private let replicators: [Replicator]
     private let refused: [Refused]
+    /// What a write waits on, when a replica has `ack = "after_replica"` (config allows one, on a
+    /// file:// replica, which starts unless its passphrase is missing, and then the daemon does not).
+    let acknowledgement: ReplicaAcknowledgement?
 
     /// `environment` and `home` give an S3 replica its credentials, and with SPL_BACKUP_PASSPHRASE
     /// the keys every replica ships sealed (and the key of an encrypted one).
@@ -30,6 +33,7 @@ public final class Replication: Sendable {
     ) {
         var replicators: [Replicator] = []
         var refused: [Refused] = []
+        var acknowledgement: ReplicaAcknowledgement?
         let sealKeys = Self.keySealer(environment: environment, home: home)
         if sealKeys == nil, !replicas.isEmpty {
             logger.info("replicas ship no sealed keys: SPL_BACKUP_PASSPHRASE is not set to \(SealedKeys.minimumPassphraseLength) or more characters")
@@ -37,8 +41,12 @@ public final class Replication: Sendable {
         for replica in replicas {
             do {
                 let objects = try ReplicaLocation.objectStore(for: replica, environment: environment, home: home)
-                replicators.append(Replicator(
-                    settings: .init(replica), objects: objects, store: store, did: did, logger: logger, sealKeys: sealKeys))
+                let replicator = Replicator(
+                    settings: .init(replica), objects: objects, store: store, did: did, logger: logger, sealKeys: sealKeys)
+                replicators.append(replicator)
+                if replica.ack == .afterReplica {
+                    acknowledgement = ReplicaAcknowledgement(replica: replica, waiters: replicator.shippedWaiters)
+                }
             } catch {
                 logger.error("replica \(replica.name) not started: \(error)", metadata: ["replica": "\(replica.url)"])
                 refused.append(Refused(name: replica.name, url: replica.url, reason: error.description))
@@ -46,6 +54,7 @@ public final class Replication: Sendable {
         }
         self.replicators = replicators
         self.refused = refused
+        self.acknowledgement = acknowledgement
     }
 
     /// Seals the home's keys under SPL_BACKUP_PASSPHRASE, or nil when it is unset or too short

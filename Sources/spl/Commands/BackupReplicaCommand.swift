@@ -24,6 +24,9 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
     case badURL(String)
     case badDuration(option: String, value: String)
     case badEncryption(String)
+    case badAck(String)
+    /// `ack` cannot be what was asked for this replica; `requirement` says what it must be.
+    case ackRefused(name: String, requirement: String)
     case nameTaken(name: String, configFile: String)
     case urlTaken(url: String, name: String, configFile: String)
     case unknownName(name: String, configFile: String)
@@ -40,6 +43,10 @@ enum ReplicaCommandError: Error, Equatable, CustomStringConvertible {
             "\(option) \(value.debugDescription) must be a duration such as 500ms, 1s, 10m, 24h or 14d"
         case .badEncryption(let value):
             "--encryption \(value.debugDescription) must be none or passphrase"
+        case .badAck(let value):
+            "--ack \(value.debugDescription) must be after_commit or after_replica"
+        case .ackRefused(let name, let requirement):
+            "replica \(name): ack must be \(requirement)"
         case .nameTaken(let name, let file):
             "a replica named \(name) is already in \(file); remove it first or choose another name"
         case .urlTaken(let url, let name, let file):
@@ -120,6 +127,12 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
     @Option(help: "passphrase: encrypt every object under SPL_BACKUP_PASSPHRASE, which the daemon then needs to start (default none).")
     var encryption: String?
 
+    @Option(help: "after_replica: answer a write only once it is in this file replica too (default after_commit).")
+    var ack: String?
+
+    @Option(help: "With --ack after_replica: how long a write waits for the replica before 503 REPLICA_UNAVAILABLE (default 10s).")
+    var ackTimeout: String?
+
     @Option(help: "S3: the endpoint URL (http:// or https://).")
     var endpoint: String?
 
@@ -133,11 +146,17 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
             guard let parsed = HomeConfig.Replica.Encryption(rawValue: value) else { throw ReplicaCommandError.badEncryption(value) }
             return parsed
         }
-        var replica = HomeConfig.Replica(name: name, url: url, encryption: encrypted ?? .none, endpoint: endpoint, region: region)
+        let acknowledgement = try ack.map { value in
+            guard let parsed = HomeConfig.Replica.Ack(rawValue: value) else { throw ReplicaCommandError.badAck(value) }
+            return parsed
+        }
+        var replica = HomeConfig.Replica(
+            name: name, url: url, encryption: encrypted ?? .none, ack: acknowledgement ?? .afterCommit, endpoint: endpoint, region: region)
         for (option, value, keyPath) in [
             ("--sync-interval", syncInterval, \HomeConfig.Replica.syncInterval),
             ("--snapshot-interval", snapshotInterval, \HomeConfig.Replica.snapshotInterval),
             ("--retention", retention, \HomeConfig.Replica.retention),
+            ("--ack-timeout", ackTimeout, \HomeConfig.Replica.ackTimeout),
         ] {
             guard let value else { continue }
             guard let duration = ConfigDuration(value) else { throw ReplicaCommandError.badDuration(option: option, value: value) }
@@ -151,11 +170,15 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
         if let other = config.replicas.first(where: { $0.url == url }) {
             throw ReplicaCommandError.urlTaken(url: url, name: other.name, configFile: home.configFile)
         }
+        if let requirement = replica.ackRequirement(besides: config.replicas) {
+            throw ReplicaCommandError.ackRefused(name: name, requirement: requirement)
+        }
         config.replicas.append(replica)
         try home.create()
         try config.save(to: home.configFile)
         let encryptionNote = replica.encryption == .passphrase ? ", objects encrypted under SPL_BACKUP_PASSPHRASE" : ""
-        print("Added replica \(name) → \(url) (sync every \(replica.syncInterval), snapshot every \(replica.snapshotInterval), retention \(replica.retention)\(encryptionNote)) to \(home.configFile).")
+        let ackNote = replica.ack == .afterReplica ? ", writes answered once in the replica (timeout \(replica.ackTimeout))" : ""
+        print("Added replica \(name) → \(url) (sync every \(replica.syncInterval), snapshot every \(replica.snapshotInterval), retention \(replica.retention)\(encryptionNote)\(ackNote)) to \(home.configFile).")
         print("The daemon starts shipping to it at its next start.")
     }
 }
