@@ -17,6 +17,7 @@ enum ReplicationMeasures {
         try plain.stop()
         let with = try ingest(count, into: replicated)
         try waitForReplica(replicated, shipped: Int64(count + 1))
+        let acknowledged = try acknowledgedIngestRow(run, count: count, baseline: without)
         let snapshot = replicated.folder + "/snapshot.db"
         try require(replicated.run(["backup", "now", "--to", snapshot]), "spl backup now --to")
         try replicated.stop()
@@ -32,6 +33,7 @@ enum ReplicationMeasures {
 
         let ratio = with / without
         return [
+            acknowledged,
             BenchRow(
                 "single-record ingest, 4 clients, with a file replica", value: with, unit: "records/s",
                 baseline: without, budget: .ratioAtLeast(0.95, ratio: ratio),
@@ -44,6 +46,24 @@ enum ReplicationMeasures {
                 baseline: fromSnapshot.wallSeconds,
                 notes: ["baseline: spl backup restore of a snapshot of the same store", "both verify every id and signature"]),
         ]
+    }
+
+    /// The same load with writes answered only once a file replica holds them (`ack = "after_replica"`).
+    private static func acknowledgedIngestRow(_ run: BenchRun, count: Int, baseline: Double) throws -> BenchRow {
+        let instance = try run.instance("replica-ack")
+        try require(instance.run(["init"]), "spl init")
+        try require(
+            instance.run(["backup", "replica", "add", "bench", "file://" + instance.folder + "/replica", "--ack", "after_replica"]),
+            "spl backup replica add --ack after_replica")
+        Progress.say("single-record ingest, 4 clients, \(count) records, with ack=after_replica")
+        let perSecond = try ingest(count, into: instance)
+        try instance.stop()
+        return BenchRow(
+            "4-client ingest with ack=after_replica", value: perSecond, unit: "records/s", baseline: baseline,
+            notes: [
+                "every answer waits for its record's segment in a file replica (write, fsync, rename, fsync the folder)",
+                "baseline: the same load on an instance without a replica, this run", "\(count) records",
+            ])
     }
 
     /// Records per second of 4 clients of single-record ingest on a started `instance`, over
