@@ -49,11 +49,15 @@ public actor Replicator {
     static let maximumBackoff = Duration.seconds(30)
 
     public let settings: Settings
-    let objects: any ReplicaObjectStore
+    /// The replica, counting what this replicator wrote to it (`status().writes`).
+    let objects: CountingObjectStore
     private let store: SQLiteRecordStore
     private let did: DIDKey
     let layout: ReplicaLayout
     let logger: Logger
+    /// The time the merge and snapshot schedules follow: the system's, except in a measure
+    /// that simulates hours of shipping in seconds.
+    let scheduleClock: @Sendable () -> Date
     private var position: ReplicaPosition?
     private var generationStartedAt = Date.distantPast
     var mergePlan = MergePlan()
@@ -68,11 +72,12 @@ public actor Replicator {
     /// `sealKeys` gives the sealed keys file to ship once per run (nil: ship no keys).
     public init(
         settings: Settings, objects: any ReplicaObjectStore, store: SQLiteRecordStore, did: DIDKey, logger: Logger,
-        sealKeys: (@Sendable () throws -> [UInt8])? = nil
+        sealKeys: (@Sendable () throws -> [UInt8])? = nil, scheduleClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sealKeys = sealKeys
+        self.scheduleClock = scheduleClock
         self.settings = settings
-        self.objects = objects
+        self.objects = CountingObjectStore(objects)
         self.store = store
         self.did = did
         layout = ReplicaLayout(instanceTail: did.instanceTail)
@@ -113,7 +118,7 @@ public actor Replicator {
         return ReplicationStatus(
             name: settings.name, location: objects.location, state: state, generation: position?.generation,
             shippedSequence: shipped, lagRecords: lag, lagSeconds: lagSeconds, lastShippedAt: lastShippedAt,
-            lastError: lastError)
+            lastError: lastError, writes: objects.writes)
     }
 
     private func run() async {
@@ -135,12 +140,12 @@ public actor Replicator {
     }
 
     /// One round: resume or start a generation, ship what is new, merge, rotate, prune.
-    func step() async throws {
+    package func step() async throws {
         if sealKeys != nil { try await shipSealedKeys() }
         if position == nil { try await resumeOrStartGeneration() }
         try await shipPending()
-        await mergeDue(now: Date())
-        if Date().timeIntervalSince(generationStartedAt) >= seconds(settings.snapshotInterval) {
+        await mergeDue(now: scheduleClock())
+        if scheduleClock().timeIntervalSince(generationStartedAt) >= seconds(settings.snapshotInterval) {
             try await startGeneration()
         }
     }
@@ -230,7 +235,7 @@ public actor Replicator {
         try await store.saveReplicaPosition(settings.name, next)
         position = next
         lastShippedAt = Date()
-        mergePlan.shipped(MergePlan.Part(key: key, first: first, last: last, prev: current.chain, chain: chain.hex, writtenAt: Date()))
+        mergePlan.shipped(MergePlan.Part(key: key, first: first, last: last, prev: current.chain, chain: chain.hex, writtenAt: scheduleClock()))
         return next
     }
 
@@ -321,7 +326,7 @@ public actor Replicator {
         let start = ReplicaPosition(generation: generation.rawValue, shippedSequence: copy.highestSequence, chain: manifest.chainStart)
         try await store.saveReplicaPosition(settings.name, start)
         position = start
-        generationStartedAt = now
+        generationStartedAt = scheduleClock()
         mergePlan.reset()
         logger.info(
             "replica \(settings.name) generation \(generation) started: snapshot of \(copy.highestSequence) records, \(compressed.count) bytes in \((ContinuousClock.now - started).components.seconds) s",
