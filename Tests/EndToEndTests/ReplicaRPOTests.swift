@@ -1,23 +1,25 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// Issue 12's recovery point: under 4-client ingest the daemon is SIGKILLed and its home
 /// deleted, without waiting for the replica; the store is rebuilt from the replica alone.
 /// Every record acknowledged more than `sync_interval` + 1 s before the kill must be back.
-/// Five rounds; each prints what it lost and how long before the kill the lost records were
-/// acknowledged (the oldest bounds the recovery point).
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ReplicaRPOTests {
+/// Five rounds per kind of replica (a folder, and S3 on moto_server); each prints what it lost
+/// and how long before the kill the lost records were acknowledged (the oldest bounds the
+/// recovery point).
+@Suite(.serialized, .motoServer) struct ReplicaRPOTests {
     static let syncInterval = 1.0
 
-    @Test func recordsAcknowledgedMoreThanASyncAndASecondBeforeAKillAreRestored() async throws {
+    @Test(.timeLimit(.minutes(10)), arguments: ReplicaTarget.Kind.allCases)
+    func recordsAcknowledgedMoreThanASyncAndASecondBeforeAKillAreRestored(kind: ReplicaTarget.Kind) async throws {
         var summaries: [String] = []
         for round in 1...5 {
             let daemon = try DaemonFixture()
             defer { daemon.tearDown() }
-            let url = "file://" + daemon.spl.scratch.appendingPathComponent("replica").path
-            let added = try await daemon.cli(["backup", "replica", "add", "offhost", url, "--sync-interval", "1s"])
-            try #require(added.status == 0, "\(added.stderr)")
-            let pid = try await daemon.serveReady().pid
+            let replica = try await ReplicaTarget.make(kind, for: daemon)
+            try await replica.add(to: daemon, name: "offhost", syncInterval: "1s")
+            let pid = try await daemon.serveReady(environment: replica.environment).pid
 
             let log = AckLog()
             async let writing: Void = RecordBurst(port: daemon.port, tag: "rpo\(round)").run(into: log)
@@ -30,9 +32,12 @@ import Testing
             await writing
             try #require(busy, "only \(log.ids.count) records acknowledged; writers: \(log.endings)")
 
+            // A new machine: an empty home that knows only where the replica is.
             try FileManager.default.removeItem(atPath: daemon.home)
+            try await replica.add(to: daemon, name: "offhost", syncInterval: "1s")
             let restoredFile = daemon.spl.scratch.appendingPathComponent("restored.db").path
-            let restored = try await daemon.cli(["backup", "restore", "--from-replica", url, "--to", restoredFile], seconds: 120)
+            let restored = try await daemon.cli(
+                ["backup", "restore", "--from-replica", "offhost", "--to", restoredFile], seconds: 120, environment: replica.environment)
             try #require(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
             let back = Set(try await ShellTool.sqlite(restoredFile, "SELECT id FROM records").split(separator: "\n").map(String.init))
 
@@ -40,12 +45,12 @@ import Testing
             let lost = acknowledgements.filter { !back.contains($0.id) }
             let lostAges = lost.map { max(0, killedAt.timeIntervalSince($0.at)) }
             let tooOld = lost.filter { killedAt.timeIntervalSince($0.at) > Self.syncInterval + 1 }
-            #expect(tooOld.isEmpty, "round \(round): \(tooOld.count) records acknowledged more than 2 s before the kill were lost")
+            #expect(tooOld.isEmpty, "\(kind) round \(round): \(tooOld.count) records acknowledged more than 2 s before the kill were lost")
             let age = lostAges.isEmpty
                 ? "nothing lost"
                 : String(format: "lost records acknowledged %.2f to %.2f s before the kill", lostAges.min()!, lostAges.max()!)
             summaries.append("round \(round): \(acknowledgements.count) acknowledged, \(lost.count) lost, \(age)")
         }
-        print("RPO with a file replica (sync_interval 1s):\n" + summaries.joined(separator: "\n"))
+        print("RPO with a \(kind) replica (sync_interval 1s):\n" + summaries.joined(separator: "\n"))
     }
 }
