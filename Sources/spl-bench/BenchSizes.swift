@@ -1,5 +1,6 @@
 /// How much each measure does: SPEC 12's sizes, or small ones that keep `--quick`
-/// under a minute even against a debug `spl`, so the benchmark can run in CI and never rot.
+/// to a few minutes even against a debug `spl` (the simulated replica hour is 3 600 real syncs),
+/// so the benchmark can run in CI and never rot.
 struct BenchSizes {
     let singleOneClient: Int
     let singleFourClients: Int

@@ -15,7 +15,7 @@ struct SPLBench: ParsableCommand {
             every measure ran, even if a budget was missed (the verdict column says so).
             """)
 
-    @Flag(help: "Small sizes: the whole run takes under a minute, even with a debug spl.")
+    @Flag(help: "Small sizes: the whole run takes a few minutes, even with a debug spl.")
     var quick = false
 
     @Option(help: ArgumentHelp("The spl binary to measure (default: the spl beside spl-bench).", valueName: "path"))

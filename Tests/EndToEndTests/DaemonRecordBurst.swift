@@ -138,6 +138,9 @@ struct RecordBurst: Sendable {
     let tag: String
     var writers = 4
     var seconds: Double = 60
+    /// Each writer's wait after an answer: a steady load rather than as fast as the daemon
+    /// answers, for a test that must leave the machine to the tests running beside it.
+    var pauseSeconds: Double = 0
 
     /// Runs the writers and returns when all of them have ended.
     func run(into log: AckLog) async {
@@ -175,6 +178,7 @@ struct RecordBurst: Sendable {
                 return
             }
             clock += 1
+            if pauseSeconds > 0 { Thread.sleep(forTimeInterval: pauseSeconds) }
         }
         log.ended("done")
     }
