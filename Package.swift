@@ -95,6 +95,9 @@ let package = Package(
             name: "spl-bench",
             dependencies: [
                 "spl", "SyncropelKit", "SyncropelStore", "SyncropelProbes",
+                // The replicator itself, run on a simulated clock for objects per hour.
+                "SyncropelReplica",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -22,10 +22,12 @@ public struct ReplicationStatus: Sendable, Equatable {
     public let lagSeconds: Double
     public let lastShippedAt: Date?
     public let lastError: String?
+    /// What this daemon run wrote to the replica so far.
+    public let writes: ReplicaWrites
 
     public init(
         name: String, location: String, state: State, generation: String?, shippedSequence: Int64?, lagRecords: Int64,
-        lagSeconds: Double, lastShippedAt: Date?, lastError: String?
+        lagSeconds: Double, lastShippedAt: Date?, lastError: String?, writes: ReplicaWrites = ReplicaWrites()
     ) {
         self.name = name
         self.location = location
@@ -36,5 +38,6 @@ public struct ReplicationStatus: Sendable, Equatable {
         self.lagSeconds = lagSeconds
         self.lastShippedAt = lastShippedAt
         self.lastError = lastError
+        self.writes = writes
     }
 }

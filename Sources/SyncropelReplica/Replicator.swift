@@ -57,11 +57,15 @@ public actor Replicator {
     static let maximumAckBackoff = Duration.seconds(1)
 
     public let settings: Settings
-    let objects: any ReplicaObjectStore
+    /// The replica, counting what this replicator wrote to it (`status().writes`).
+    let objects: CountingObjectStore
     private let store: SQLiteRecordStore
     private let did: DIDKey
     let layout: ReplicaLayout
     let logger: Logger
+    /// The time the merge and snapshot schedules follow: the system's, except in a measure
+    /// that simulates hours of shipping in seconds.
+    let scheduleClock: @Sendable () -> Date
     private var position: ReplicaPosition? {
         didSet { if let position { shippedWaiters.shipped(through: position.shippedSequence) } }
     }
@@ -80,11 +84,12 @@ public actor Replicator {
     /// `sealKeys` gives the sealed keys file to ship once per run (nil: ship no keys).
     public init(
         settings: Settings, objects: any ReplicaObjectStore, store: SQLiteRecordStore, did: DIDKey, logger: Logger,
-        sealKeys: (@Sendable () throws -> [UInt8])? = nil
+        sealKeys: (@Sendable () throws -> [UInt8])? = nil, scheduleClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sealKeys = sealKeys
+        self.scheduleClock = scheduleClock
         self.settings = settings
-        self.objects = objects
+        self.objects = CountingObjectStore(objects)
         self.store = store
         self.did = did
         layout = ReplicaLayout(instanceTail: did.instanceTail)
@@ -125,7 +130,7 @@ public actor Replicator {
         return ReplicationStatus(
             name: settings.name, location: objects.location, state: state, generation: position?.generation,
             shippedSequence: shipped, lagRecords: lag, lagSeconds: lagSeconds, lastShippedAt: lastShippedAt,
-            lastError: lastError)
+            lastError: lastError, writes: objects.writes)
     }
 
     private func run() async {
@@ -152,7 +157,7 @@ public actor Replicator {
     }
 
     /// One round: resume or start a generation, ship what is new, merge, rotate, prune.
-    func step() async throws {
+    package func step() async throws {
         if sealKeys != nil { try await shipSealedKeys() }
         if position == nil { try await resumeOrStartGeneration() }
         if try await !shipPending() {
@@ -161,8 +166,8 @@ public actor Replicator {
                 metadata: ["replica": "\(objects.location)"])
             try await startGeneration()
         }
-        await mergeDue(now: Date())
-        if Date().timeIntervalSince(generationStartedAt) >= seconds(settings.snapshotInterval) {
+        await mergeDue(now: scheduleClock())
+        if scheduleClock().timeIntervalSince(generationStartedAt) >= seconds(settings.snapshotInterval) {
             try await startGeneration()
         }
     }
@@ -250,7 +255,7 @@ public actor Replicator {
         try await store.saveReplicaPosition(settings.name, next)
         position = next
         lastShippedAt = Date()
-        mergePlan.shipped(MergePlan.Part(key: key, first: first, last: last, prev: current.chain, chain: chain.hex, writtenAt: Date()))
+        mergePlan.shipped(MergePlan.Part(key: key, first: first, last: last, prev: current.chain, chain: chain.hex, writtenAt: scheduleClock()))
         return next
     }
 
@@ -342,7 +347,7 @@ public actor Replicator {
         let start = ReplicaPosition(generation: generation.rawValue, shippedSequence: copy.highestSequence, chain: manifest.chainStart)
         try await store.saveReplicaPosition(settings.name, start)
         position = start
-        generationStartedAt = now
+        generationStartedAt = scheduleClock()
         mergePlan.reset()
         logger.info(
             "replica \(settings.name) generation \(generation) started: snapshot of \(copy.highestSequence) records, \(compressed.count) bytes in \((ContinuousClock.now - started).components.seconds) s",

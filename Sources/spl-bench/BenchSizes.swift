@@ -1,5 +1,6 @@
 /// How much each measure does: SPEC 12's sizes, or small ones that keep `--quick`
-/// under a minute even against a debug `spl`, so the benchmark can run in CI and never rot.
+/// to a few minutes even against a debug `spl` (the simulated replica hour is 3 600 real syncs),
+/// so the benchmark can run in CI and never rot.
 struct BenchSizes {
     let singleOneClient: Int
     let singleFourClients: Int
@@ -13,16 +14,27 @@ struct BenchSizes {
     let largeStore: Int
     /// The size `backup verify`'s 10 s budget is written for.
     let verifyBudgetRecords: Int
+    /// Records committed per simulated second over the replica's simulated hour (objects per
+    /// hour do not depend on it while every second has records).
+    let replicaHourRecordsPerSecond: Int
+    /// Records of the store restored from a replica and from a snapshot.
+    let replicaRestoreRecords: Int
+    /// Whether Litestream is installed (from PyPI) and measured beside a daemon.
+    var measuresLitestream: Bool
 
     static let full = BenchSizes(
         singleOneClient: 20_000, singleFourClients: 60_000, batchIngest: 200_000, batchSize: 1000,
         threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
-        mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000)
+        mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000,
+        replicaHourRecordsPerSecond: 100, replicaRestoreRecords: 1_000_000,
+        measuresLitestream: true)
 
     static let quick = BenchSizes(
         singleOneClient: 1000, singleFourClients: 4000, batchIngest: 20_000, batchSize: 1000,
         threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
-        mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000)
+        mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000,
+        replicaHourRecordsPerSecond: 5, replicaRestoreRecords: 20_000,
+        measuresLitestream: false)
 
     /// `100k`, `1M`, `2k`: record counts as the measure names show them.
     static func short(_ count: Int) -> String {

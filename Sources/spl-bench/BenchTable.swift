@@ -76,7 +76,7 @@ enum BenchTable {
     static func jsonObject(_ rows: [BenchRow]) -> [[String: Any]] {
         rows.map { row in
             [
-                "measure": row.measure, "value": row.value, "unit": row.unit,
+                "measure": row.measure, "value": row.value.isNaN ? NSNull() : row.value, "unit": row.unit,
                 "baseline": row.baseline ?? NSNull(), "ratio": row.ratio ?? NSNull(),
                 "budget": row.budget?.text ?? NSNull(), "met": row.budget.map { $0.met } ?? NSNull(),
                 "verdict": row.verdict, "daemon_peak_mb": row.daemonPeakMB ?? NSNull(), "notes": row.notes,
@@ -86,6 +86,8 @@ enum BenchTable {
 
     /// Three significant figures at most, thousands grouped with a space: `12 345`, `87.4`, `3.21`.
     static func number(_ value: Double) -> String {
+        // A row that could not be measured (its notes say why) has no value.
+        if value.isNaN { return "not measured" }
         let magnitude = abs(value)
         if magnitude >= 100 {
             let whole = String(Int(value.rounded()))

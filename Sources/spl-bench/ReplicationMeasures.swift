@@ -1,8 +1,8 @@
 import Foundation
 
 /// Issue 12's rows: single-record ingest with a file replica beside the same load on an
-/// instance without one, in the same run; the replica's size beside the store file's; and a
-/// restore from the replica beside `spl backup restore` of a snapshot of the same store.
+/// instance without one, in the same run; what the replicator wrote and the replica's size,
+/// beside the records' bytes and the store file's. The restore row is `ReplicaRestoreMeasure`.
 enum ReplicationMeasures {
     static func rows(_ run: BenchRun) throws -> [BenchRow] {
         let count = run.sizes.singleFourClients
@@ -13,23 +13,20 @@ enum ReplicationMeasures {
         try require(replicated.run(["backup", "replica", "add", "bench", "file://" + replicaFolder]), "spl backup replica add")
 
         Progress.say("single-record ingest, 4 clients, \(count) records: without a replica, then with a file replica")
+        try plain.start()
         let without = try ingest(count, into: plain)
         try plain.stop()
+        try replicated.start()
         let with = try ingest(count, into: replicated)
         try waitForReplica(replicated, shipped: Int64(count + 1))
-        let acknowledged = try acknowledgedIngestRow(run, count: count, baseline: without)
-        let snapshot = replicated.folder + "/snapshot.db"
-        try require(replicated.run(["backup", "now", "--to", snapshot]), "spl backup now --to")
+        let replicaWritten = try ReplicaWrittenBytes.written(replicated)
         try replicated.stop()
+        let acknowledged = try acknowledgedIngestRow(run, count: count, baseline: without)
+        let canonicalBytes = try ReplicaWrittenBytes.canonicalBytes(replicated.storeFile)
 
         let per100k = 100_000 / Double(count)
         let replicaBytes = Double(folderBytes(replicaFolder))
         let storeBytes = Double(try FileManager.default.attributesOfItem(atPath: replicated.storeFile)[.size] as? Int ?? 0)
-
-        Progress.say("restore: spl backup restore of a snapshot, then spl backup restore --from-replica")
-        let fromSnapshot = try require(replicated.run(["backup", "restore", snapshot, "--yes"], timeout: 600), "spl backup restore")
-        let fromReplica = try require(
-            replicated.run(["backup", "restore", "--from-replica", "bench", "--yes"], timeout: 600), "spl backup restore --from-replica")
 
         let ratio = with / without
         return [
@@ -38,13 +35,10 @@ enum ReplicationMeasures {
                 "single-record ingest, 4 clients, with a file replica", value: with, unit: "records/s",
                 baseline: without, budget: .ratioAtLeast(0.95, ratio: ratio),
                 notes: ["baseline: the same load on an instance without a replica, this run", "\(count) records", "Litestream: 12 % slower"]),
+            ReplicaWrittenBytes.row(written: replicaWritten, canonical: canonicalBytes, records: count),
             BenchRow(
                 "replica size, per 100 000 records", value: replicaBytes * per100k, unit: "bytes", baseline: storeBytes * per100k,
                 notes: ["every object under the replica folder after the load", "baseline: the store file", "Litestream: 1.29× the store"]),
-            BenchRow(
-                "restore of \(BenchSizes.short(count)) records from a replica", value: fromReplica.wallSeconds, unit: "s",
-                baseline: fromSnapshot.wallSeconds,
-                notes: ["baseline: spl backup restore of a snapshot of the same store", "both verify every id and signature"]),
         ]
     }
 
@@ -56,6 +50,7 @@ enum ReplicationMeasures {
             instance.run(["backup", "replica", "add", "bench", "file://" + instance.folder + "/replica", "--ack", "after_replica"]),
             "spl backup replica add --ack after_replica")
         Progress.say("single-record ingest, 4 clients, \(count) records, with ack=after_replica")
+        try instance.start()
         let perSecond = try ingest(count, into: instance)
         try instance.stop()
         return BenchRow(
@@ -68,8 +63,7 @@ enum ReplicationMeasures {
 
     /// Records per second of 4 clients of single-record ingest on a started `instance`, over
     /// keep-alive connections.
-    private static func ingest(_ count: Int, into instance: ScratchInstance) throws -> Double {
-        try instance.start()
+    static func ingest(_ count: Int, into instance: ScratchInstance) throws -> Double {
         let bodies = (0..<4).map { client in
             stride(from: 1 + client, through: count, by: 4).map { index in
                 HTTPLoadClient.request("POST", "/v1/records", json: Array(BenchEnvelopes.envelope(index, thread: "th_bench_\(client)").utf8))
@@ -80,7 +74,7 @@ enum ReplicationMeasures {
     }
 
     /// Polls /health until the replica has shipped `shipped` sequences with no lag (a minute at most).
-    private static func waitForReplica(_ instance: ScratchInstance, shipped: Int64) throws {
+    static func waitForReplica(_ instance: ScratchInstance, shipped: Int64) throws {
         let deadline = Date().addingTimeInterval(60)
         var last = ""
         while Date() < deadline {
@@ -98,7 +92,7 @@ enum ReplicationMeasures {
         throw BenchError.unexpectedOutput(command: "GET /health", detail: "the replica did not catch up within 60 s: \(last)")
     }
 
-    private static func folderBytes(_ folder: String) -> Int {
+    static func folderBytes(_ folder: String) -> Int {
         let names = FileManager.default.subpaths(atPath: folder) ?? []
         return names.reduce(0) { total, name in
             total + ((try? FileManager.default.attributesOfItem(atPath: folder + "/" + name))?[.size] as? Int ?? 0)
@@ -106,7 +100,7 @@ enum ReplicationMeasures {
     }
 
     @discardableResult
-    private static func require(_ result: ChildResult, _ command: String) throws -> ChildResult {
+    static func require(_ result: ChildResult, _ command: String) throws -> ChildResult {
         guard result.status == 0 else {
             throw BenchError.commandFailed(command: command, status: result.status, output: result.stderr + result.stdout)
         }

@@ -15,7 +15,7 @@ struct SPLBench: ParsableCommand {
             every measure ran, even if a budget was missed (the verdict column says so).
             """)
 
-    @Flag(help: "Small sizes: the whole run takes under a minute, even with a debug spl.")
+    @Flag(help: "Small sizes: the whole run takes a few minutes, even with a debug spl.")
     var quick = false
 
     @Option(help: ArgumentHelp("The spl binary to measure (default: the spl beside spl-bench).", valueName: "path"))
@@ -30,6 +30,9 @@ struct SPLBench: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the rows as JSON to this file.", valueName: "file"))
     var json: String?
 
+    @Flag(help: "With --quick: measure Litestream too (scripts/bench-litestream installs it from PyPI); a full run always does.")
+    var litestream = false
+
     func run() throws {
         let benchStarted = Stopwatch.now()
         let date = Date()
@@ -41,8 +44,9 @@ struct SPLBench: ParsableCommand {
             try? FileManager.default.removeItem(atPath: root)
             Self.fail(error)
         }
-        let run = BenchRun(
-            sizes: quick ? .quick : .full, root: root, spl: spl, keep: keep, portBase: portBase)
+        var sizes = quick ? BenchSizes.quick : .full
+        if litestream { sizes.measuresLitestream = true }
+        let run = BenchRun(sizes: sizes, root: root, spl: spl, keep: keep, portBase: portBase)
         InterruptHandler.install(run)
         let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let header = [
@@ -115,6 +119,9 @@ struct SPLBench: ParsableCommand {
         }
         rows.append(try step("spl drill") { try CommandMeasures.drill(run) })
         rows += try step("replication") { try ReplicationMeasures.rows(run) }
+        rows.append(try step("restore from a replica") { try ReplicaRestoreMeasure.row(run) })
+        rows += try step("replica objects per hour") { try ReplicaObjectsPerHour.rows(run) }
+        rows += try step("Litestream") { try LitestreamMeasures.rows(run) }
         rows += try step("probes") { try ProbeMeasures.rows(run) }
         return rows
     }

@@ -17,14 +17,14 @@ extension DaemonFixture {
     var backupRoot: String { spl.userHome.path + "/.local/share/syncropel/backups" }
 
     /// Any `spl` command, killed after `seconds`.
-    func cli(_ arguments: [String], seconds: Double = 30) async throws -> SPLProcess.Result {
-        try await spl.run(arguments, timeout: seconds)
+    func cli(_ arguments: [String], seconds: Double = 30, environment: [String: String] = [:]) async throws -> SPLProcess.Result {
+        try await spl.run(arguments, timeout: seconds, extraEnvironment: environment)
     }
 
     /// `spl serve --daemon --port <port>` (the fixture's port unless given); 30 s without
     /// progress is the daemon's own limit, so 60 s means it hung.
-    func serve(port: Int? = nil) async throws -> SPLProcess.Result {
-        try await cli(["serve", "--daemon", "--port", String(port ?? self.port)], seconds: 60)
+    func serve(port: Int? = nil, environment: [String: String] = [:]) async throws -> SPLProcess.Result {
+        try await cli(["serve", "--daemon", "--port", String(port ?? self.port)], seconds: 60, environment: environment)
     }
 
     /// `spl stop`, which waits up to 15 s before SIGKILL, bounded at 40 s.
@@ -33,8 +33,8 @@ extension DaemonFixture {
     }
 
     /// Starts the daemon, requires exit 0, and checks the banner of SPEC 5.1 line by line.
-    func serveReady(sourceLocation: SourceLocation = #_sourceLocation) async throws -> StartedDaemon {
-        let result = try await serve()
+    func serveReady(environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> StartedDaemon {
+        let result = try await serve(environment: environment)
         try #require(result.status == 0, "spl serve --daemon exited \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let bannerIssue = "banner:\n\(result.stdout)"

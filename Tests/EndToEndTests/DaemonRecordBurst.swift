@@ -129,7 +129,7 @@ final class AckLog: @unchecked Sendable {
 
 /// Concurrent writers, each POSTing single KNOW records with explicit clocks 1, 2, 3… on a
 /// thread of its own (`th_<tag>_w<n>`), until the daemon goes away (a transport error),
-/// refuses a record, or a minute has passed.
+/// refuses a record, or `seconds` have passed.
 ///
 /// Each writer is an OS thread with a blocking socket, so the load reaches the daemon at the
 /// rate the daemon answers, whatever else the test process is running.
@@ -137,10 +137,14 @@ struct RecordBurst: Sendable {
     let port: Int
     let tag: String
     var writers = 4
+    var seconds: Double = 60
+    /// Each writer's wait after an answer: a steady load rather than as fast as the daemon
+    /// answers, for a test that must leave the machine to the tests running beside it.
+    var pauseSeconds: Double = 0
 
     /// Runs the writers and returns when all of them have ended.
     func run(into log: AckLog) async {
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(seconds)
         for writer in 0..<writers {
             Thread { write(writer, until: deadline, into: log) }.start()
         }
@@ -174,6 +178,7 @@ struct RecordBurst: Sendable {
                 return
             }
             clock += 1
+            if pauseSeconds > 0 { Thread.sleep(forTimeInterval: pauseSeconds) }
         }
         log.ended("done")
     }

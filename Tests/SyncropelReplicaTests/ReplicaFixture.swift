@@ -37,6 +37,18 @@ final class ReplicaFixture: Sendable {
             objects: objects, store: store, did: identity.didKey, logger: Logger(label: "replica-test"))
     }
 
+    /// A replica of 9 records: snapshot 1...3, then segments 4-5, 6-8 and 9-9.
+    static func withThreeSegments() async throws -> ReplicaFixture {
+        let fixture = try ReplicaFixture()
+        try await fixture.write(3)
+        try await fixture.replicator.step()
+        for count in [2, 3, 1] {
+            try await fixture.write(count)
+            try await fixture.replicator.step()
+        }
+        return fixture
+    }
+
     var layout: ReplicaLayout { ReplicaLayout(instanceTail: identity.didKey.instanceTail) }
     var reader: ReplicaReader { ReplicaReader(objects: objects, layout: layout) }
 

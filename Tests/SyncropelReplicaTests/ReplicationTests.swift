@@ -6,20 +6,8 @@ import Testing
 @testable import SyncropelReplica
 
 struct ReplicationTests {
-    /// A replica of 9 records: snapshot 1...3, then segments 4-5, 6-8 and 9-9.
-    private func replicaWithThreeSegments() async throws -> ReplicaFixture {
-        let fixture = try ReplicaFixture()
-        try await fixture.write(3)
-        try await fixture.replicator.step()
-        for count in [2, 3, 1] {
-            try await fixture.write(count)
-            try await fixture.replicator.step()
-        }
-        return fixture
-    }
-
     @Test func eachSyncShipsOneSegmentAndTheMarkFollows() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let keys = try await fixture.segmentKeys()
         #expect(keys.map { String($0.rawValue.suffix(40)) } == [
             "0000000000000004-0000000000000005.seg.gz", "0000000000000006-0000000000000008.seg.gz",
@@ -34,7 +22,7 @@ struct ReplicationTests {
     }
 
     @Test func aMergedSegmentKeepsTheChainAndReplacesItsParts() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         await fixture.replicator.mergeDue(now: Date().addingTimeInterval(601))
         let keys = try await fixture.segmentKeys()
         #expect(keys.map { String($0.rawValue.suffix(40)) } == ["0000000000000004-0000000000000009.seg.gz"])
@@ -53,7 +41,7 @@ struct ReplicationTests {
     }
 
     @Test func aPartLeftByAnInterruptedMergeSitsOnTheSameChain() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let parts = try await fixture.segmentKeys()
         let leftover = try #require(try await fixture.objects.get(parts[1]))
         await fixture.replicator.mergeDue(now: Date().addingTimeInterval(601))
@@ -63,7 +51,7 @@ struct ReplicationTests {
     }
 
     @Test func sequenceAndTimeTargetsRestoreExactPrefixes() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let source = try await fixture.allRecords()
         for n in [3, 4, 7, 9] {
             #expect(summary(try await fixture.restore(.sequence(Int64(n)))) == summary(Array(source.prefix(n))), "sequence \(n)")
@@ -116,7 +104,7 @@ struct ReplicationTests {
     }
 
     @Test func anAlteredSegmentIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let key = try await fixture.segmentKeys()[1]
         let text = try await fixture.text(of: key)
         try await fixture.replace(key, text: text.replacingOccurrences(of: "record 7", with: "record X"))
@@ -127,7 +115,7 @@ struct ReplicationTests {
     }
 
     @Test func aSegmentWhoseChainWasRewrittenIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let key = try await fixture.segmentKeys()[1]
         let text = try await fixture.text(of: key)
         let header = try #require(text.split(separator: "\n").first)
@@ -138,7 +126,7 @@ struct ReplicationTests {
     }
 
     @Test func aDeletedMiddleSegmentIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let keys = try await fixture.segmentKeys()
         try await fixture.objects.delete(keys[1])
         try await expectRefused(
@@ -146,7 +134,7 @@ struct ReplicationTests {
     }
 
     @Test func aReplayedOldSegmentIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let keys = try await fixture.segmentKeys()
         // Segment 4-5 again, renumbered to follow 9: its records and chain are the old ones.
         let old = try Segment.decode(
@@ -166,7 +154,7 @@ struct ReplicationTests {
     }
 
     @Test func aSegmentOfAnotherInstanceIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let other = try ReplicaFixture(replicaFolder: fixture.objects.root)
         try await other.write(3)
         try await other.replicator.step()
@@ -181,7 +169,7 @@ struct ReplicationTests {
     }
 
     @Test func anAlteredSnapshotIsRefused() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let generation = try #require(try await fixture.reader.generations().last)
         let manifest = try await fixture.reader.manifest(generation.id)
         var bytes = try #require(try await fixture.objects.get(manifest.snapshotKey))
@@ -196,7 +184,7 @@ struct ReplicationTests {
     // MARK: Restart
 
     @Test func aRestartResumesTheGenerationAtTheMark() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let mark = try #require(try await fixture.store.replicaPosition("test"))
         let restarted = ReplicaFixture.replicator(store: fixture.store, objects: fixture.objects, identity: fixture.identity)
         try await fixture.write(2)
@@ -208,7 +196,7 @@ struct ReplicationTests {
     }
 
     @Test func aSegmentWrittenBeforeACrashMovedTheMarkIsAdopted() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let mark = try #require(try await fixture.store.replicaPosition("test"))
         try await fixture.write(2)
         try await fixture.replicator.step()
@@ -221,7 +209,7 @@ struct ReplicationTests {
     }
 
     @Test func aReplicaThatLostItsLastSegmentStartsANewGeneration() async throws {
-        let fixture = try await replicaWithThreeSegments()
+        let fixture = try await ReplicaFixture.withThreeSegments()
         let mark = try #require(try await fixture.store.replicaPosition("test"))
         try await fixture.objects.delete(try await fixture.segmentKeys()[2])
         let restarted = ReplicaFixture.replicator(store: fixture.store, objects: fixture.objects, identity: fixture.identity)

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 @testable import SyncropelReplica
 

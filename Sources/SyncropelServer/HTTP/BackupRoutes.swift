@@ -75,16 +75,16 @@ struct BackupRoutes {
             if let destination {
                 let result = try await StoreBackup.copy(
                     store: instance.store, to: destination, placement: .keepingExisting, progress: progress)
-                return answer(result, sealedKeys: nil, warning: nil)
+                return BackupAnswer(backup: result, sealedKeys: nil, warning: nil).jsonValue
             }
             let folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
             let result = try await TimestampedBackup.take(
                 store: instance.store, into: folder, home: instance.home,
                 passphrase: instance.backupPassphrase, at: Date(), progress: progress)
-            return answer(result.backup, sealedKeys: result.sealedKeys, warning: nil)
+            return BackupAnswer(backup: result.backup, sealedKeys: result.sealedKeys, warning: nil).jsonValue
         } catch let error as TimestampedBackupError {
             guard case let .keysNotSealed(backup, _, _) = error else { throw error }
-            return answer(backup, sealedKeys: nil, warning: error.description)
+            return BackupAnswer(backup: backup, sealedKeys: nil, warning: error.description).jsonValue
         } catch let error as StoreError {
             if case .destinationExists = error { throw APIError(.conflict, "BACKUP_EXISTS", error.description, field: "to") }
             throw APIError(.internalServerError, "BACKUP_FAILED", error.description)
@@ -106,17 +106,5 @@ struct BackupRoutes {
             throw APIError.invalidField("to", "to must be an absolute file path")
         }
         return path
-    }
-
-    private static func answer(_ result: StoreBackupResult, sealedKeys: String?, warning: String?) -> JSONValue {
-        var members: [JSONObject.Member] = [
-            .init(key: "object", value: "backup"), .init(key: "path", value: .string(result.path)),
-            .init(key: "bytes", value: .int(result.bytes)),
-            .init(key: "records", value: .int(result.recordCount)),
-            .init(key: "highest_sequence", value: .int(result.highestSequence)),
-            .init(key: "sealed_keys", value: sealedKeys.map(JSONValue.string) ?? .null),
-        ]
-        if let warning { members.append(.init(key: "warning", value: .string(warning))) }
-        return .object(JSONObject(members))
     }
 }

@@ -99,6 +99,8 @@ extension ReplicationStatus {
             "lag_records": .int(lagRecords), "lag_secs": .double((lagSeconds * 1000).rounded() / 1000),
             "last_shipped_at": lastShippedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
             "last_error": lastError.map(JSONValue.string) ?? .null,
+            "bytes_written": .int(writes.bytes), "objects_written": .int(writes.objectsWritten),
+            "objects_deleted": .int(writes.objectsDeleted),
         ]))
     }
 }

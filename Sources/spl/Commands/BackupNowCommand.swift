@@ -153,13 +153,6 @@ struct BackupNowCommand: AsyncParsableCommand {
                 (result, warning) = (backup, error.description)
             }
         }
-        var answer = JSONObject([
-            "object": "backup", "path": .string(result.path), "bytes": .integer(JSONInteger(result.bytes)),
-            "records": .integer(JSONInteger(result.recordCount)),
-            "highest_sequence": .integer(JSONInteger(result.highestSequence)),
-            "sealed_keys": sealedKeys.map(JSONValue.string) ?? .null,
-        ])
-        if let warning { answer["warning"] = .string(warning) }
-        return .object(answer)
+        return BackupAnswer(backup: result, sealedKeys: sealedKeys, warning: warning).jsonValue
     }
 }

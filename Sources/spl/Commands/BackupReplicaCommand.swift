@@ -139,6 +139,9 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
     @Option(help: "S3: the region.")
     var region: String?
 
+    @Flag(help: "S3: name the bucket in the path (endpoint/bucket/key), as servers addressed by IP need.")
+    var pathStyle = false
+
     func run() async throws {
         guard HomeConfig.Replica.isValidName(name) else { throw ReplicaCommandError.badName(name) }
         guard HomeConfig.Replica.isValidURL(url) else { throw ReplicaCommandError.badURL(url) }
@@ -151,7 +154,8 @@ struct BackupReplicaAddCommand: AsyncParsableCommand {
             return parsed
         }
         var replica = HomeConfig.Replica(
-            name: name, url: url, encryption: encrypted ?? .none, ack: acknowledgement ?? .afterCommit, endpoint: endpoint, region: region)
+            name: name, url: url, encryption: encrypted ?? .none, ack: acknowledgement ?? .afterCommit,
+            endpoint: endpoint, region: region, pathStyle: pathStyle ? true : nil)
         for (option, value, keyPath) in [
             ("--sync-interval", syncInterval, \HomeConfig.Replica.syncInterval),
             ("--snapshot-interval", snapshotInterval, \HomeConfig.Replica.snapshotInterval),
