@@ -9,7 +9,7 @@ import Testing
 /// Five rounds per mode (a folder, S3 on moto_server, a folder waited on); each prints what it
 /// lost and how long before the kill the lost records were acknowledged (the oldest bounds the
 /// recovery point).
-@Suite(.serialized, .motoServer) struct ReplicaRPOTests {
+@Suite(.serialized, .motoServer, .solo) struct ReplicaRPOTests {
     static let syncInterval = 1.0
 
     /// The round's kind of replica, the options it is added with, and how old a lost record may be.

@@ -6,7 +6,7 @@ import Testing
 /// ingest. Ingest keeps its pace, the lag shows in `/health`, `spl status` and `spl doctor`, and
 /// once the server answers again the replica catches up, verifies, and restores every record
 /// exactly once.
-@Suite(.serialized) struct ReplicaS3OutageTests {
+@Suite(.serialized, .solo) struct ReplicaS3OutageTests {
     static let outageSeconds = 70.0
 
     @Test(.timeLimit(.minutes(10))) func ingestKeepsItsRateWhileS3HangsAndTheReplicaCatchesUpAfter() async throws {
