@@ -65,7 +65,11 @@ public actor ServiceAccountWriter {
         if let retired = token.retired {
             throw APIError(.conflict, "TOKEN_RETIRED", "token \(id) is already \(retired.rawValue)")
         }
-        let replacement = retirement == .rotated ? TokenText.mint(for: try await liveAccount(token.accountID).id) : nil
+        var replacement: TokenText?
+        if retirement == .rotated {
+            let account = try await liveAccount(token.accountID)
+            replacement = TokenText.mint(for: account.id)
+        }
         var drafts = [AuthRecords.tokenRetired(id, retirement)]
         if let replacement { drafts.append(AuthRecords.tokenCreated(replacement)) }
         _ = try await store.ingest(batch: drafts, signingWith: identity)

@@ -11,8 +11,8 @@ import SyncropelKit
 /// refusal is one log line with the client address and the token id, never the secret.
 struct TCPAuthentication: RouterMiddleware {
     typealias Context = InstanceRequestContext
-    static let actorHeader = HTTPField.Name("X-Syncropel-Actor")!
-    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+    static let actorHeader = HTTPFields.Element.Name("X-Syncropel-Actor")!
+    static let apiKeyHeader = HTTPFields.Element.Name("x-api-key")!
 
     /// The service accounts as folded now; nil while the instance starts.
     let accounts: @Sendable () async -> AuthFold?
