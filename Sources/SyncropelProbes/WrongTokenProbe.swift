@@ -32,7 +32,7 @@ public struct WrongTokenProbe: Sendable {
 
     public func run() throws -> Result {
         let before = try LatencySample.measure(samples, pause: 0.01, validRequest)
-        let tally = Mutex<(statuses: [Int: Int], unanswered: Int)>(([:], 0))
+        let tally = Tally()
         let attack = DispatchGroup()
         let started = Date()
         for lane in 0..<attackers {
@@ -40,9 +40,7 @@ public struct WrongTokenProbe: Sendable {
             Thread { [send, wrongRequests, attackers] in
                 for index in stride(from: lane, to: wrongRequests, by: attackers) {
                     let status = try? send(Self.wrongToken(index))
-                    tally.withLock { tally in
-                        if let status { tally.statuses[status, default: 0] += 1 } else { tally.unanswered += 1 }
-                    }
+                    tally.count(status)
                 }
                 attack.leave()
             }.start()
@@ -50,7 +48,21 @@ public struct WrongTokenProbe: Sendable {
         let during = try LatencySample.measure(samples, pause: 0.01, validRequest)
         attack.wait()
         let seconds = Date().timeIntervalSince(started)
-        return tally.withLock { Result(before: before, during: during, statuses: $0.statuses, unanswered: $0.unanswered, seconds: seconds) }
+        let counts = tally.counts
+        return Result(before: before, during: during, statuses: counts.statuses, unanswered: counts.unanswered, seconds: seconds)
+    }
+
+    /// The answers of every attacker thread, counted under one lock.
+    private final class Tally: Sendable {
+        private let state = Mutex<(statuses: [Int: Int], unanswered: Int)>(([:], 0))
+
+        func count(_ status: Int?) {
+            state.withLock { state in
+                if let status { state.statuses[status, default: 0] += 1 } else { state.unanswered += 1 }
+            }
+        }
+
+        var counts: (statuses: [Int: Int], unanswered: Int) { state.withLock { $0 } }
     }
 
     /// Even indexes a well-formed token of an account nobody made, odd ones garbage.

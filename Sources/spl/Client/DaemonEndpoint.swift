@@ -39,9 +39,9 @@ enum DaemonEndpoint: Sendable, Equatable {
     static func presentedToken(
         home: HomeLayout, environment: [String: String], flag: String?
     ) throws(DaemonEndpointError) -> (token: String, source: String)? {
-        if let flag { return (try checkedToken(flag, source: "--token"), "--token") }
+        if let flag { return try (checkedToken(flag, source: "--token"), "--token") }
         if let variable = environment["SPL_TOKEN"], !variable.isEmpty {
-            return (try checkedToken(variable, source: "SPL_TOKEN"), "SPL_TOKEN")
+            return try (checkedToken(variable, source: "SPL_TOKEN"), "SPL_TOKEN")
         }
         let file: (bytes: [UInt8], mode: mode_t)?
         do {
@@ -52,7 +52,7 @@ enum DaemonEndpoint: Sendable, Equatable {
         guard let file else { return nil }
         guard !FileMode.isOpenToOthers(file.mode) else { throw .tokenFileTooOpen(path: home.tokenFile, mode: file.mode) }
         let text = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (try checkedToken(text, source: home.tokenFile), home.tokenFile)
+        return try (checkedToken(text, source: home.tokenFile), home.tokenFile)
     }
 
     /// A token goes into a header line: empty, or holding a control character or a space, it is refused.

@@ -52,7 +52,10 @@ struct TokenShowSourceCommand: AsyncParsableCommand {
         } catch {
             throw OperatorError(error.description)
         }
-        if output.json { return print(JSONValue.object(["source": presented.map { .string($0.source) } ?? .null]).serialized()) }
+        if output.json {
+            let answer: JSONValue = ["source": presented.map { .string($0.source) } ?? .null]
+            return print(answer.serialized())
+        }
         print(presented.map { "token from \($0.source)" } ?? "no token: set --token, SPL_TOKEN or run 'spl token save <token>'")
     }
 }
