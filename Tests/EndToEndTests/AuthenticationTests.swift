@@ -129,7 +129,7 @@ import Testing
         #expect(result.status != 0)
         #expect(
             result.stderr.contains(
-                "Error: SPL_BOOTSTRAP_TOKEN is not a token: a token is spl_prod_sa_<16 hex>_<64 hex> (lowercase), as 'spl token create' prints it; generate one with: echo spl_prod_sa_$(openssl rand -hex 8)_$(openssl rand -hex 32)"),
+                "Error: failed to start spl serve: SPL_BOOTSTRAP_TOKEN is not a token: a token is spl_prod_sa_<16 hex>_<64 hex> (lowercase), as 'spl token create' prints it; generate one with: echo spl_prod_sa_$(openssl rand -hex 8)_$(openssl rand -hex 32)"),
             "\(result.stderr)")
     }
 
@@ -170,7 +170,7 @@ import Testing
         #expect(refused.status != 0)
         #expect(
             refused.stderr.contains(
-                "Error: --host 0.0.0.0 is not a loopback address, and --insecure-localhost turns TCP authentication off; drop --insecure-localhost to serve 0.0.0.0 with tokens"),
+                "Error: failed to start spl serve: --host 0.0.0.0 is not a loopback address, and --insecure-localhost turns TCP authentication off; drop --insecure-localhost to serve 0.0.0.0 with tokens"),
             "\(refused.stderr)")
 
         let started = try await daemon.start(["--insecure-localhost"])
