@@ -264,4 +264,38 @@ import Testing
         #expect(try await daemon.cli(["token", "unset"]).stdout == "removed \(daemon.home)/token\n")
         #expect(!FileManager.default.fileExists(atPath: daemon.home + "/token"))
     }
+
+    /// The refusals of the admin routes and of an unknown token, word for word.
+    @Test func adminRefusalsNameWhatIsWrong() async throws {
+        let daemon = try await started()
+        defer { daemon.tearDown() }
+        let cases: [(String, String, String?, Int, String, String)] = [
+            ("POST", "/v1/admin/service-accounts", #"{"scopes":["admin"]}"#, 400, "INVALID_FIELD", "name is required"),
+            ("POST", "/v1/admin/service-accounts", #"{"name":"x"}"#, 400, "INVALID_FIELD", "give at least one scope"),
+            ("POST", "/v1/admin/service-accounts", #"{"name":"x","scopes":"admin"}"#, 400, "INVALID_FIELD", "scopes must be an array of strings"),
+            ("POST", "/v1/admin/service-accounts", #"{"name":"x","scopes":["admin"],"with_token":1}"#, 400, "INVALID_FIELD",
+             "with_token must be true or false"),
+            ("POST", "/v1/admin/service-accounts", #"{"name":"x","role":"admin"}"#, 400, "INVALID_FIELD",
+             #"unknown field role; the body is {"name", "scopes"?: ["records:read", …], "actors"?: ["did:…"], "with_token"?: bool}"#),
+            ("POST", "/v1/admin/tokens", #"{"sa_id":"bob"}"#, 400, "INVALID_FIELD", "a service account id is sa_ and 16 lowercase hex"),
+            ("POST", "/v1/admin/tokens/tok_0000000000000000/revoke", nil, 404, "NOT_FOUND", "no token tok_0000000000000000; 'spl token list' shows them"),
+        ]
+        for (method, path, json, status, code, message) in cases {
+            let answer = try await daemon.socketJSON(method, path, json: json)
+            #expect(answer.status == status && answer.object["code"] as? String == code, "\(path) \(json ?? ""): \(answer.object)")
+            #expect(answer.object["message"] as? String == message, "\(path) \(json ?? "")")
+        }
+        let reader = try await account(daemon, scopes: ["records:read"], actors: [])
+        #expect(try await daemon.socketJSON("POST", "/v1/admin/service-accounts/\(reader.id)/revoke").status == 200)
+        let late = try await daemon.socketJSON("POST", "/v1/admin/tokens", json: #"{"sa_id":"\#(reader.id)"}"#)
+        #expect(late.status == 409 && late.object["message"] as? String == "service account \(reader.id) is revoked")
+        let unknown = try await daemon.httpJSON("GET", "/v1/threads", token: "spl_prod_\(reader.id)_" + String(repeating: "0", count: 64))
+        #expect(unknown.status == 401 && unknown.object["message"] as? String == "the token is not known to this instance")
+        let credentials = try await daemon.httpJSON(
+            "POST", "/v1/records", json: Self.envelope(actor: "did:sync:system:engine", thread: "th_service_accounts"))
+        #expect(
+            credentials.object["message"] as? String
+                == "th_service_accounts is written only by 'spl service-account' and 'spl token' on the instance's machine")
+        #expect(try await daemon.cli(["token", "unset"]).stdout == "no token file at \(daemon.home)/token\n")
+    }
 }
