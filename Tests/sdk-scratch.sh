@@ -2,7 +2,10 @@
 # (Tests/conformance/run.sh, Tests/tls/run.sh). `sdk_scratch NAME [VENV]` checks $spl, makes
 # $scratch with a scratch home and HOME (the daemon stopped and the folder removed on exit),
 # and $venv with syncropel==0.7.0: SPL_VENV, else VENV, else a throwaway one in $scratch.
+# Exports SPL_BOOTSTRAP_TOKEN, the admin token the daemon mints at its first start and the
+# scripts send: the Swift tests' TestToken.bootstrap.
 sdk_scratch() {
+    export SPL_BOOTSTRAP_TOKEN="spl_prod_sa_7e57700000000001_5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
     local name="$1"
     if [ ! -x "$spl" ]; then
         echo "$name: no spl binary at $spl (build it with: swift build --product spl, or set SPL_BIN)" >&2

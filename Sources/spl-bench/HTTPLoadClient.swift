@@ -86,9 +86,13 @@ final class HTTPLoadClient: @unchecked Sendable {
         return try readAnswer()
     }
 
-    /// The bytes of one request with `Host`, and a JSON body when given.
-    static func request(_ method: String, _ target: String, json body: [UInt8]? = nil) -> [UInt8] {
+    /// The bytes of one request with `Host`, the scratch daemons' token (nil sends none), and a
+    /// JSON body when given.
+    static func request(
+        _ method: String, _ target: String, json body: [UInt8]? = nil, token: String? = ScratchEnvironment.token
+    ) -> [UInt8] {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let body {
             head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
         }

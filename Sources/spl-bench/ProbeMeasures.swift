@@ -1,7 +1,7 @@
 import Foundation
 import SyncropelProbes
 
-/// Issue 13's probes, judged by what they cost a valid client: its median `/health` latency
+/// Issue 13's probes (slow connections, wrong tokens), judged by what they cost a valid client: its median `/health` latency
 /// while the probe runs against its median just before, on the same daemon, at the same pace.
 /// Here, not in the test suite, because a timing needs the cores to itself.
 enum ProbeMeasures {
@@ -28,6 +28,20 @@ enum ProbeMeasures {
         }
         let before = slow.before.median
         let during = slow.during.median
+        Progress.say("wrong-token probe: 10 000 requests with tokens nobody issued, from 4 attackers")
+        let wrong = try WrongTokenProbe(send: { token in
+            try HTTPLoadClient(port: port).exchange(HTTPLoadClient.request("GET", "/v1/ping", token: token)).status
+        }) {
+            let answer = try HTTPLoadClient(port: port).exchange(HTTPLoadClient.request("GET", "/v1/ping"))
+            guard answer.status == 204 else {
+                throw BenchError.unexpectedOutput(command: "GET /v1/ping", detail: "status \(answer.status) during the probe")
+            }
+        }.run()
+        let refused = (wrong.statuses[401] ?? 0) + (wrong.statuses[429] ?? 0)
+        guard refused == 10_000, wrong.unanswered == 0 else {
+            throw BenchError.unexpectedOutput(
+                command: "wrong-token probe", detail: "answers \(wrong.statuses), \(wrong.unanswered) unanswered of 10 000")
+        }
         return [
             BenchRow(
                 "slow-connection probe: valid client's median latency", value: during, unit: "ms", baseline: before,
@@ -35,6 +49,13 @@ enum ProbeMeasures {
                 notes: [
                     "baseline: the same client just before, same pace", "200 heads trickled a byte a second",
                     String(format: "all ended in %.1f s (%d answered, %d closed)", slow.secondsToEnd, slow.answered, slow.closed),
+                ]),
+            BenchRow(
+                "wrong-token probe: valid client's median latency", value: wrong.during.median, unit: "ms",
+                baseline: wrong.before.median, budget: .ratioAtMost(2, ratio: wrong.during.median / wrong.before.median),
+                notes: [
+                    "baseline: the same client just before, same pace", "10 000 wrong tokens from 4 attackers on the same address",
+                    String(format: "all answered in %.1f s (%d 401, %d 429)", wrong.seconds, wrong.statuses[401] ?? 0, wrong.statuses[429] ?? 0),
                 ]),
         ]
     }

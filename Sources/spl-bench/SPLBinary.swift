@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelKit
 
 /// The `spl` under test: where it was built, what it says it is, and the private copy
 /// every command runs, so a rebuild of the build folder mid-run cannot change what is timed.
@@ -52,6 +53,10 @@ struct SPLBinary {
 /// it at a real home or backup root (`SPL_*`, `SYNCROPEL_*`), plus a scratch `HOME`
 /// (the backup root follows it) and `SYNCROPEL_HOME`.
 enum ScratchEnvironment {
+    /// The admin token every scratch daemon mints at its first start (`SPL_BOOTSTRAP_TOKEN`),
+    /// new each run; the load client sends it, as an authenticated client does.
+    static let token = TokenText.mint(for: .random()).text
+
     static func base() -> [String: String] {
         ProcessInfo.processInfo.environment.filter { key, _ in
             !key.hasPrefix("SPL_") && !key.hasPrefix("SYNCROPEL_")
@@ -62,6 +67,7 @@ enum ScratchEnvironment {
         var environment = base()
         environment["HOME"] = userHome
         environment["SYNCROPEL_HOME"] = home
+        environment["SPL_BOOTSTRAP_TOKEN"] = token
         return environment
     }
 }

@@ -33,6 +33,8 @@ struct SPL: AsyncParsableCommand {
             ConfigCommand.self,
             TaskCommand.self,
             BackupCommand.self,
+            ServiceAccountCommand.self,
+            TokenCommand.self,
             DrillCommand.self,
             DoctorCommand.self,
             CompletionCommand.self,

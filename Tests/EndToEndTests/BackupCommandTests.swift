@@ -18,7 +18,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
     }
 
-    /// A started daemon with `records` records written after its bootstrap record.
+    /// A started daemon with `records` records written after its bootstrap record and the admin account and token it mints.
     private func daemonWith(records: Int, environment: [String: String] = [:]) async throws -> DaemonFixture {
         let daemon = try DaemonFixture()
         let started = try await daemon.spl.run(
@@ -43,7 +43,7 @@ import Testing
         try Data(count: size).write(to: URL(fileURLWithPath: zero))
         let tampered = daemon.spl.scratch.path + "/tampered.db"
         try FileManager.default.copyItem(atPath: backup, toPath: tampered)
-        _ = try await ShellTool.sqlite(tampered, "UPDATE records SET canonical = replace(canonical, 'hello', 'HELLO') WHERE sequence = 2")
+        _ = try await ShellTool.sqlite(tampered, "UPDATE records SET canonical = replace(canonical, 'hello', 'HELLO') WHERE sequence = 4")
         let store = try await FileFingerprint.of(daemon.store)
 
         let refusedZero = try await daemon.cli(["backup", "restore", zero, "--yes"])
@@ -53,8 +53,8 @@ import Testing
         let refusedTampered = try await daemon.cli(["backup", "restore", tampered, "--yes"])
         #expect(refusedTampered.status == 1)
         #expect(refusedTampered.stderr == "Error: \(tampered) failed verification (1 bad records, 0 bad signatures); pass --force to restore it anyway\n")
-        let badID = try #require(try await sqlite(tampered, "SELECT id FROM records WHERE sequence = 2").first)
-        #expect(refusedTampered.stdout.contains("bad record \(badID) (sequence 2): canonical bytes hash to "))
+        let badID = try #require(try await sqlite(tampered, "SELECT id FROM records WHERE sequence = 4").first)
+        #expect(refusedTampered.stdout.contains("bad record \(badID) (sequence 4): canonical bytes hash to "))
         #expect(try await FileFingerprint.of(daemon.store) == store, "a refused restore changes nothing")
         #expect(!((try FileManager.default.contentsOfDirectory(atPath: daemon.home)).contains { $0.hasPrefix("hub.db.replaced") }))
 
@@ -75,9 +75,9 @@ import Testing
         #expect(try await daemon.stopDaemon().status == 0)
         let store = try await FileFingerprint.of(daemon.store)
 
-        // 1 bootstrap record + 3 in the backup; 5 more in the store only.
+        // The bootstrap record, the admin account and token, and 3 in the backup; 5 more in the store only.
         let expectedPlan = """
-            Records:    9 now → 4 after restore
+            Records:    11 now → 6 after restore
             Loses:      5 records that are in \(daemon.store) but not in \(backup)
 
             """
@@ -100,7 +100,7 @@ import Testing
 
         _ = try await daemon.serveReady()
         let health = try await daemon.httpJSON("GET", "/health")
-        #expect(health.object["records"] as? Int == 4)
+        #expect(health.object["records"] as? Int == 6)
 
         #expect(try await daemon.stopDaemon().status == 0)
         let unasked = try await daemon.cli(["backup", "restore", backup, "-o", "json"])
@@ -110,7 +110,7 @@ import Testing
         #expect(json.status == 0, "\(json.stderr)")
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
         #expect(answer["object"] as? String == "restore" && answer["backup"] as? String == backup && answer["store"] as? String == daemon.store)
-        #expect(answer["records_before"] as? Int == 4 && answer["records_after"] as? Int == 4 && answer["lost_records"] as? Int == 0)
+        #expect(answer["records_before"] as? Int == 6 && answer["records_after"] as? Int == 6 && answer["lost_records"] as? Int == 0)
         #expect(answer["failed_verification"] is NSNull && (answer["replaced_files"] as? [String])?.count ?? 0 >= 1)
     }
 
@@ -174,8 +174,8 @@ import Testing
             #expect(lines.contains("Header:     SQLite format 3"))
             #expect(lines.contains(arguments.contains("--full") ? "Pages:      integrity_check ok" : "Pages:      quick_check ok"))
             #expect(lines.contains("Schema:     version 1"))
-            #expect(lines.contains { $0.hasPrefix("Records:    6 checked, 0 bad, ") && $0.hasSuffix(" records/s") })
-            #expect(lines.contains { $0.hasPrefix("Signatures: 1 checked, 0 bad, ") && $0.hasSuffix(" signatures/s") })
+            #expect(lines.contains { $0.hasPrefix("Records:    8 checked, 0 bad, ") && $0.hasSuffix(" records/s") })
+            #expect(lines.contains { $0.hasPrefix("Signatures: 3 checked, 0 bad, ") && $0.hasSuffix(" signatures/s") })
             #expect(lines.last == "OK")
             #expect(try await FileFingerprint.tree(folder) == before, "verify wrote nothing in \(folder)")
         }
@@ -189,8 +189,8 @@ import Testing
         #expect(report["object"] as? String == "backup_verification" && report["path"] as? String == backup)
         #expect(report["sound"] as? Bool == true && report["reason"] is NSNull)
         #expect(report["page_check"] as? String == "quick_check" && report["schema_version"] as? Int == 1)
-        #expect(report["records_checked"] as? Int == 6 && (report["bad_records"] as? [Any])?.isEmpty == true)
-        #expect(report["signatures_checked"] as? Int == 1 && (report["bad_signatures"] as? [Any])?.isEmpty == true)
+        #expect(report["records_checked"] as? Int == 8 && (report["bad_records"] as? [Any])?.isEmpty == true)
+        #expect(report["signatures_checked"] as? Int == 3 && (report["bad_signatures"] as? [Any])?.isEmpty == true)
         let missingJSON = try await daemon.cli(["backup", "verify", folder + "/nothing.db", "-o", "json"])
         #expect(missingJSON.status == 1)
         #expect(missingJSON.stdout == #"{"object":"backup_verification","path":"\#(folder)/nothing.db","sound":false,"reason":"store \#(folder)/nothing.db does not exist"}"# + "\n")
@@ -236,11 +236,11 @@ import Testing
         let byName = Dictionary(uniqueKeysWithValues: zip(names, entries))
         #expect(byName[firstName]?["keys_sealed"] as? Bool == true)
         #expect(byName[firstName]?["kind"] as? String == "timestamped")
-        #expect(byName[firstName]?["records"] as? Int == 3)
-        #expect(byName[firstName]?["highest_sequence"] as? Int == 3)
+        #expect(byName[firstName]?["records"] as? Int == 5)
+        #expect(byName[firstName]?["highest_sequence"] as? Int == 5)
         #expect(byName["hub.db.bak"]?["keys_sealed"] as? Bool == false)
         #expect(byName["hub.db.bak"]?["kind"] as? String == "startup")
-        #expect(byName["hub.db.bak"]?["records"] as? Int == 4)
+        #expect(byName["hub.db.bak"]?["records"] as? Int == 6)
         #expect(byName["legacy"]?["kind"] as? String == "legacy")
 
         let text = try await daemon.cli(["backup", "list"])
@@ -292,7 +292,7 @@ import Testing
             ["backup", "now", "-o", "json"], timeout: 30, extraEnvironment: ["SPL_BACKUP_PASSPHRASE": "correct horse battery"])
         #expect(offlineRun.status == 0, "\(offlineRun.stderr)")
         let offline = try #require(try JSONSerialization.jsonObject(with: Data(offlineRun.stdout.utf8)) as? [String: Any])
-        #expect(offline["records"] as? Int == 4)
+        #expect(offline["records"] as? Int == 6)
         let sealed = try #require(offline["sealed_keys"] as? String, "\(offline)")
         #expect(FileManager.default.fileExists(atPath: sealed))
         #expect(DaemonProcess.isLockFree(home: daemon.home))
@@ -304,10 +304,10 @@ import Testing
         let named = refused.stderr[hint.upperBound...].prefix { $0 != "'" }
         let restored = try await daemon.cli(["backup", "restore", String(named), "--yes"])
         #expect(restored.status == 0, "\(restored.stderr)")
-        #expect(restored.stdout.contains("Records:    0 (no \(daemon.store)) now → 4 after restore\nLoses:      nothing\n"), "\(restored.stdout)")
+        #expect(restored.stdout.contains("Records:    0 (no \(daemon.store)) now → 6 after restore\nLoses:      nothing\n"), "\(restored.stdout)")
         _ = try await daemon.serveReady()
         let health = try await daemon.httpJSON("GET", "/health")
-        #expect(health.object["records"] as? Int == 4)
+        #expect(health.object["records"] as? Int == 6)
     }
 
     @Test func backupNowToAFileNeverOverwritesAndIsRefusedOverTCP() async throws {
@@ -316,7 +316,7 @@ import Testing
         let file = daemon.spl.scratch.path + "/chosen.db"
         let taken = try await backUp(daemon, ["--to", file])
         #expect(taken["path"] as? String == file)
-        #expect(taken["records"] as? Int == 3)
+        #expect(taken["records"] as? Int == 5)
         let before = try await FileFingerprint.of(file)
         let again = try await daemon.cli(["backup", "now", "--to", file])
         #expect(again.status == 1)
@@ -339,7 +339,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == filesBefore, "no backup was written")
         let plain = try await daemon.socketJSON("POST", "/v1/admin/backup")
         #expect(plain.status == 201)
-        #expect(plain.object["records"] as? Int == 3)
+        #expect(plain.object["records"] as? Int == 5)
     }
 
     @Test func aBackupWhoseKeysCannotBeSealedIsKeptWithAWarning() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// One HTTP/1.1 exchange on a fresh connection, with request bytes the test controls
 /// exactly (invalid UTF-8, a Content-Length that lies, a body cut short), over TCP or
@@ -28,10 +29,11 @@ struct RawHTTPExchange {
     /// Content-Length that is the body's real length unless `contentLength` says otherwise.
     static func request(
         _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
-        contentLength: String? = nil, headers: [String: String] = [:]
+        contentLength: String? = nil, headers: [String: String] = [:], token: String? = TestToken.bootstrap
     ) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let length = contentLength ?? body.map({ String($0.count) }) { head += "Content-Length: \(length)\r\n" }
         return Array((head + "\r\n").utf8) + (body ?? [])

@@ -119,7 +119,7 @@ import Testing
 
     /// One `GET /v1/ping` on a blocking connection left open; throws unless a 204 head comes back.
     private static func pingKeepingOpen(_ descriptor: Int32) throws {
-        let request = Array("GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let request = Array("GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(TestToken.bootstrap)\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw POSIXError(.EPIPE)
         }

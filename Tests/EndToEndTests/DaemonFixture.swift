@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// A real `spl serve --daemon` on a free port, in the scratch home and scratch `HOME`
 /// of an `SPLProcess`. Call `stop()` (and `spl.remove()`) when done.
@@ -30,13 +31,18 @@ struct DaemonFixture {
     }
 
     /// One HTTP request to the daemon over TCP; the body of the answer is returned raw.
-    func http(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
-        try await DaemonHTTP(port: port).send(method, path, json: json, headers: headers)
+    /// Sends the test daemons' admin token unless told otherwise (nil sends none).
+    func http(
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:], token: String? = TestToken.bootstrap
+    ) async throws -> (status: Int, body: Data) {
+        try await DaemonHTTP(port: port).send(method, path, json: json, headers: headers, token: token)
     }
 
     /// `http` with the answer decoded as a JSON object.
-    func httpJSON(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, object: [String: Any]) {
-        let (status, body) = try await http(method, path, json: json)
+    func httpJSON(
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:], token: String? = TestToken.bootstrap
+    ) async throws -> (status: Int, object: [String: Any]) {
+        let (status, body) = try await http(method, path, json: json, headers: headers, token: token)
         let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
         return (status, object)
     }

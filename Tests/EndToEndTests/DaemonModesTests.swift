@@ -69,7 +69,8 @@ import Testing
         #expect(toggled.status == 1)
         #expect(toggled.stderr == "Error: this daemon serves an in-memory store (spl serve --memory) and takes no timed backups;"
             + " change them while no daemon or a daemon on the disk store runs (IN_MEMORY_STORE)\n")
-        #expect(started.stdout.contains("Store:    sqlite://:memory: (1 records, 1 threads)"), "\(started.stdout)")
+        // The bootstrap LEARN and the admin account and token SPL_BOOTSTRAP_TOKEN mints.
+        #expect(started.stdout.contains("Store:    sqlite://:memory: (3 records, 2 threads)"), "\(started.stdout)")
         #expect(started.stdout.contains("\nBackup:   none (in-memory store)\n"), "\(started.stdout)")
         #expect(try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1)).status == 201)
         // Its backup would pass for the disk store's in the instance folder: only to a named file.
@@ -80,14 +81,14 @@ import Testing
         let named = daemon.spl.scratch.appendingPathComponent("memory.db").path
         let toFile = try await daemon.cli(["backup", "now", "--to", named, "-o", "json"])
         #expect(toFile.status == 0, "\(toFile.stderr)")
-        #expect((try JSONSerialization.jsonObject(with: Data(toFile.stdout.utf8)) as? [String: Any])?["records"] as? Int == 2)
+        #expect((try JSONSerialization.jsonObject(with: Data(toFile.stdout.utf8)) as? [String: Any])?["records"] as? Int == 4)
         _ = try await daemon.stop()
         #expect(!FileManager.default.fileExists(atPath: daemon.backupRoot), "a memory run takes no backup")
         // The home was bootstrapped with an empty store, which the memory run never touched.
         let restarted = try await daemon.start()
         #expect(restarted.status == 0, "\(restarted.stderr)")
         let (_, health) = try await daemon.httpJSON("GET", "/health")
-        #expect(health["records"] as? Int == 1, "only the on-disk store's own bootstrap LEARN: \(health)")
+        #expect(health["records"] as? Int == 3, "only the on-disk store's own bootstrap LEARN and admin account and token: \(health)")
     }
 
     @Test func restartKeepsThePortAndTakesABackup() async throws {
@@ -117,7 +118,7 @@ import Testing
         #expect(try await daemon.start().status == 2)
         let started = try await daemon.start(["--new-store"])
         #expect(started.status == 0, "\(started.stderr)")
-        #expect(started.stdout.contains("(1 records, 1 threads)"), "a new store gets its bootstrap LEARN: \(started.stdout)")
+        #expect(started.stdout.contains("(3 records, 2 threads)"), "a new store gets its bootstrap LEARN and admin token: \(started.stdout)")
         #expect(try await daemon.stop().status == 0)
         let again = try await daemon.start(["--new-store"])
         #expect(again.status == 1)
@@ -130,7 +131,7 @@ import Testing
         let other = daemon.spl.scratch.appendingPathComponent("elsewhere.db").path
         let started = try await daemon.start(["--store", other])
         #expect(started.status == 0, "\(started.stderr)")
-        #expect(started.stdout.contains("Store:    sqlite://\(other) (1 records, 1 threads)"), "\(started.stdout)")
+        #expect(started.stdout.contains("Store:    sqlite://\(other) (3 records, 2 threads)"), "\(started.stdout)")
         #expect(FileManager.default.fileExists(atPath: other))
     }
 
@@ -180,17 +181,17 @@ import Testing
             #expect(try await daemon.spl.run(["know", "fact \(index)", "--thread", "th_grow"]).status == 0)
         }
         #expect(try await daemon.stop().status == 0)
-        #expect(try await daemon.start().status == 0)  // hub.db.bak now holds 6 records
+        #expect(try await daemon.start().status == 0)  // hub.db.bak now holds 8 records
         #expect(try await daemon.stop().status == 0)
         try FileManager.default.removeItem(atPath: daemon.store)
         try FileManager.default.copyItem(atPath: small, toPath: daemon.store)
         let started = try await daemon.start()
         #expect(started.status == 0, "\(started.stderr)")
-        // The first backup predates the bootstrap LEARN: it holds no records.
-        #expect(started.stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"), "\(started.stdout)")
-        #expect(try await daemon.spl.run(["status"]).stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 6\n"))
+        // The first backup predates the bootstrap LEARN and the admin token: it holds no records.
+        #expect(started.stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 8\n"), "\(started.stdout)")
+        #expect(try await daemon.spl.run(["status"]).stdout.contains("\nWARNING: store has 0 records, backup hub.db.bak.1 has 8\n"))
 
-        // The start wrote the bootstrap LEARN, so the next copy rotates; the one after keeps
+        // The start wrote the bootstrap LEARN and the admin token, so the next copy rotates; the one after keeps
         // hub.db.bak unchanged, and still says that hub.db.bak.2 holds more than the store.
         for _ in 1...2 {
             #expect(try await daemon.stop().status == 0)
@@ -198,7 +199,7 @@ import Testing
         }
         #expect(try await daemon.stop().status == 0)
         let unchanged = try await daemon.start()
-        let warning = "WARNING: store has 1 records, backup hub.db.bak.2 has 6"
+        let warning = "WARNING: store has 3 records, backup hub.db.bak.2 has 8"
         #expect(unchanged.stdout.contains("(unchanged)\n\(warning)\n"), "\(unchanged.stdout)")
         let status = try await daemon.spl.run(["status"])
         #expect(status.stdout.contains("\nBackup:  ") && status.stdout.contains(" records)\n\(warning)\n"), "\(status.stdout)")
@@ -210,7 +211,7 @@ import Testing
         #expect(doctor.status == 1, "\(doctor.result.stdout)")
         let row = try #require(doctor.row("startup backup"), "\(doctor.rows)")
         let expected = ExpectedRow(
-            "startup backup", "warn", "store has 1 record, backup \(folder)/hub.db.bak.2 has 6",
+            "startup backup", "warn", "store has 3 records, backup \(folder)/hub.db.bak.2 has 8",
             fix: "spl stop && spl backup restore \(folder)/hub.db.bak.2")
         #expect(expected.matches(row), "\(row)")
     }

@@ -23,9 +23,13 @@ struct DaemonHTTP: Sendable {
     }
 
     /// The answer's status and body; throws when the daemon closed the connection without one.
-    func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+    /// `token` goes in `Authorization: Bearer` (nil sends none).
+    func send(
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:], token: String? = TestToken.bootstrap
+    ) async throws -> (status: Int, body: Data) {
         let request = RawHTTPExchange.request(
-            method, path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json", headers: headers)
+            method, path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json", headers: headers,
+            token: token)
         let response = try await offThePool { [endpoint] in try RawHTTPExchange.send(request, to: endpoint, seconds: 60, halfClose: false) }
         guard let status = response.status else { throw DaemonHTTPError(method: method, path: path) }
         return (status, Data(response.body))

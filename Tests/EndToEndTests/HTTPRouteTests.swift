@@ -85,7 +85,7 @@ import Testing
                 ("POST", "/v1/records", "{\"act\":", nil, 400, "INVALID_JSON"),
                 ("POST", "/v1/records", "[1,2]", nil, 400, "INVALID_JSON"),
                 ("POST", "/v1/records", Self.envelope(clock: 5, text: "other"), nil, 409, "DUPLICATE_CLOCK"),
-                ("POST", "/v1/records", Self.envelope(clock: 1, thread: "th_engine_config", act: "LEARN"), nil, 403, "RESERVED_THREAD"),
+                ("POST", "/v1/records", Self.envelope(clock: 1, thread: "th_service_accounts", act: "LEARN"), nil, 403, "RESERVED_THREAD"),
                 ("POST", "/v1/records", Self.envelope(clock: 1).replacingOccurrences(of: "KNOW", with: "SHOUT"), nil, 400, "INVALID_ACT"),
                 ("POST", "/v1/records", Self.envelope(clock: 1), "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
                 ("POST", "/v1/records", "{\"records\":[" + String(repeating: "1,", count: 5 << 20) + "1]}", nil, 413, "PAYLOAD_TOO_LARGE"),
@@ -249,7 +249,7 @@ import Testing
 /// so a web page could write records through a rebound name or a cross-site form post.
 @Suite struct BrowserRequestTests {
     private func exchange(_ port: Int, _ method: String, _ path: String, body: String? = nil, headers: [String: String]) async throws -> RawHTTPExchange.Response {
-        var request = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nConnection: close\r\nAuthorization: Bearer \(TestToken.bootstrap)\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + (body ?? "")

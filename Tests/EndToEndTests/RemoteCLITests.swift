@@ -127,7 +127,7 @@ extension ListeningSocket {
         defer { remote.remove() }
         let url = "https://127.0.0.1:\(daemon.port)"
         let written = try await remote.run(
-            ["know", "over https", "--thread", "th_https"], extraEnvironment: ["SPL_SERVE_URL": url, "SPL_CA_FILE": certificate])
+            ["know", "over https", "--thread", "th_https"], extraEnvironment: ["SPL_SERVE_URL": url, "SPL_CA_FILE": certificate, "SPL_TOKEN": TestToken.bootstrap])
         #expect(written.status == 0, "\(written.stderr)")
         let records = try await daemon.cli(["thread", "records", "th_https", "-o", "json"])
         #expect(records.stdout.contains("over https"), "\(records.stdout)")

@@ -41,6 +41,8 @@ struct SPLProcess {
             "HOME": userHome.path,
             "SYNCROPEL_HOME": home.path,
             "USER": "tester",
+            // Every test daemon mints this admin token at its first start; the TCP helpers send it.
+            "SPL_BOOTSTRAP_TOKEN": TestToken.bootstrap,
         ]
     }
 

@@ -213,7 +213,7 @@ import Testing
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").first.map(String.init) == firstLine, "\(arguments)")
         }
-        #expect(try await recordCount(fixture) == 2, "the bootstrap record and the one task")
+        #expect(try await recordCount(fixture) == 4, "the bootstrap record, the admin account and token, and the one task")
 
         // A client that does not check (here raw HTTP) can store a move the lifecycle does not
         // allow: the record is kept, the fold marks it refused, and the task does not move.

@@ -203,10 +203,14 @@ import Testing
         try await withTwoDaemons { source, target in
             try await writeRecords(source)
             let path = try await snapshot(source, ["--all"])
-            let sourceIDs = try await allIDs(source)
+            // Service accounts stay with their instance: --all leaves their thread out.
+            let credentials = Set(try await records(source, "th_service_accounts").compactMap { $0["id"] as? String })
+            #expect(credentials.count == 2, "the admin account and token the test daemons mint")
+            let sourceIDs = try await allIDs(source).subtracting(credentials)
             let list = try await source.cli(["thread", "list", "-o", "json"])
             let answer = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
             let threads = (answer?["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                .filter { $0 != "th_service_accounts" }
             let lines = try lines(of: path)
             let manifest = try object(lines[0])
             #expect(manifest["threads"] as? [String] == threads.sorted())

@@ -1,4 +1,5 @@
 import Foundation
+import SyncropelTestSupport
 
 /// One `GET /v1/threads/{id}/watch` over a raw TCP socket (the test target has no HTTP
 /// client that streams): the response head, then the chunked body parsed into SSE frames
@@ -47,6 +48,7 @@ final class WatchConnection {
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
         }
         var request = "GET /v1/threads/\(thread)/watch\(query) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n"
+        request += "Authorization: Bearer \(TestToken.bootstrap)\r\n"
         for (name, value) in extra { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         let bytes = Array(request.utf8)

@@ -246,7 +246,7 @@ import Testing
         #expect(plan.toCreate.map(\.line) == [5, 6])
         #expect(SnapshotError.reservedThreadNotSigned(line: 2, id: "ab", thread: "th_consent", instance: "did:key:zX").description
             == "line 2, record ab: th_consent is a reserved thread and the record is not signed by this instance (did:key:zX)")
-        #expect(RecordRules.reservedThreads == ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent"])
+        #expect(RecordRules.reservedThreads == ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent", "th_service_accounts"])
     }
 
     /// Issue 13: a file with one 1 GB line took 3.1 GB to refuse.

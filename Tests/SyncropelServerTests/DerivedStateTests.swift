@@ -22,7 +22,7 @@ import Testing
 
     @Test func readsFollowRecordsWrittenAfterStart() async throws {
         let store = try store()
-        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        let derived = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         #expect(try await derived.thread("th_a") == nil)
         let intend = try await store.ingest(
             RecordDraft(act: .intend, actor: Self.worker, body: JSONObject(["goal": "g"]), clock: 1, thread: "th_a"), signingWith: nil)
@@ -35,7 +35,7 @@ import Testing
 
     @Test func followingFoldsCommitsWithoutAReadSoTheNextStartFoldsNothing() async throws {
         let store = try store()
-        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        let derived = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         await derived.startFollowing()
         _ = try await store.ingest(batch: (1...300).map { know("th_f", clock: $0, body: JSONObject(["text": "x"])) }, signingWith: nil)
         // `threads` is the fold as it stands: no read has called catchUp.
@@ -44,7 +44,7 @@ import Testing
         await derived.stopFollowing()
         try await derived.persist()
 
-        let next = DerivedState(store: store, logger: Logger(label: "test"))
+        let next = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         try await next.loadPersisted()
         #expect(try await next.catchUp() == 0)
         #expect(await next.threads.state(of: "th_f")?.recordCount == 300)
@@ -54,7 +54,7 @@ import Testing
         let store = try store()
         let work = try await store.ingest(
             RecordDraft(act: .do, actor: Self.worker, body: JSONObject(["text": "work"]), clock: 1, thread: "th_w"), signingWith: nil)
-        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        let derived = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         try await derived.catchUp()
         _ = try await store.ingest(
             RecordDraft(
@@ -73,7 +73,7 @@ import Testing
                 know("th_t", clock: clock, body: JSONObject(["verdict": clock == 3 ? "reject" : "accept", "subject": .string(Self.worker)])),
                 signingWith: nil)
         }
-        let first = DerivedState(store: store, logger: Logger(label: "test"))
+        let first = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         #expect(try await first.catchUp() == 5)
         try await first.persist()
         _ = try await store.ingest(
@@ -83,10 +83,10 @@ import Testing
                 thread: "th_engine_config"),
             signingWith: nil)
 
-        let resumed = DerivedState(store: store, logger: Logger(label: "test"))
+        let resumed = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         try await resumed.loadPersisted()
         #expect(try await resumed.catchUp() == 1, "only the record after the watermark is folded")
-        let scratch = DerivedState(store: store, logger: Logger(label: "test"))
+        let scratch = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         #expect(try await scratch.catchUp() == 6)
         #expect(await resumed.threads == scratch.threads)
         #expect(await resumed.trust == scratch.trust)
@@ -100,14 +100,14 @@ import Testing
         _ = try await store.ingest(
             RecordDraft(act: .intend, actor: Self.worker, body: JSONObject(["task": true, "goal": "g"]), clock: 1, thread: "th_task"),
             signingWith: nil)
-        let first = DerivedState(store: store, logger: Logger(label: "test"))
+        let first = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         #expect(try await first.taskStates().task("SKL-0001")?.status == .inbox)
         try await first.persist()
         _ = try await store.ingest(
             RecordDraft(act: .do, actor: Self.worker, body: JSONObject(["task_event": "start"]), clock: 2, thread: "th_task"),
             signingWith: nil)
 
-        let resumed = DerivedState(store: store, logger: Logger(label: "test"))
+        let resumed = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         try await resumed.loadPersisted()
         #expect(await resumed.tasks.watermark == 1, "the saved task fold comes back with its watermark")
         #expect(try await resumed.catchUp() == 1)
@@ -118,7 +118,7 @@ import Testing
         let store = try store()
         _ = try await store.ingest(know("th_x", clock: 1, body: JSONObject(["text": "t"])), signingWith: nil)
         try await store.saveDerivedState(DerivedStateBlob(name: "threads.v1", watermark: 1, bytes: Array("not json".utf8)))
-        let derived = DerivedState(store: store, logger: Logger(label: "test"))
+        let derived = DerivedState(store: store, trustedSigner: "did:example:instance", logger: Logger(label: "test"))
         try await derived.loadPersisted()
         #expect(try await store.loadDerivedState(name: "threads.v1") == nil)
         #expect(try await derived.thread("th_x")?.recordCount == 1)

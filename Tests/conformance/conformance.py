@@ -29,7 +29,7 @@ import httpx
 from syncropel import Client, Identity, Ref
 from syncropel.subscribe import SubscribeError
 
-from harness import CheckFailed, Daemon, RecordingTransport, Suite, expect, read_sse, short
+from harness import TOKEN, CheckFailed, Daemon, RecordingTransport, Suite, expect, read_sse, short
 
 ACTOR = "did:example:conformance"
 OTHER_ACTOR = "did:example:conformance-other"
@@ -87,7 +87,7 @@ class Conformance:
         self.golden = golden
         self.suite = Suite()
         self.wire = RecordingTransport()
-        self.client = Client(endpoint=daemon.endpoint, identity=Identity.static(ACTOR), timeout=WAIT,
+        self.client = Client(endpoint=daemon.endpoint, api_key=TOKEN, identity=Identity.static(ACTOR), timeout=WAIT,
                              transport=self.wire)
         self.order_ids: dict[int, str] = {}
         self.rich_ids: dict[int, str] = {}
@@ -97,7 +97,7 @@ class Conformance:
     async def raw(self, method: str, path: str, **kwargs: Any) -> str:
         """One request beside the SDK, to explain a fail-open empty answer in a failure reason."""
         try:
-            async with httpx.AsyncClient(base_url=self.daemon.endpoint, timeout=5.0) as http:
+            async with httpx.AsyncClient(base_url=self.daemon.endpoint, timeout=5.0, headers={"x-api-key": TOKEN}) as http:
                 response = await http.request(method, path, **kwargs)
             return f"{method} {path} answered {response.status_code} {response.text[:240]}"
         except httpx.HTTPError as error:
@@ -195,7 +195,7 @@ class Conformance:
 
     async def auto_clocks(self) -> None:
         wire = RecordingTransport()
-        async with Client(endpoint=self.daemon.endpoint, identity=Identity.static(ACTOR), timeout=WAIT,
+        async with Client(endpoint=self.daemon.endpoint, api_key=TOKEN, identity=Identity.static(ACTOR), timeout=WAIT,
                           transport=wire) as client:
             start_ms = time.time_ns() // 1_000_000
             results = [await client.emit(act="KNOW", kind="x.conformance.auto", body={"i": i}, thread="conf.auto")
@@ -254,7 +254,7 @@ class Conformance:
                + await self.explain_if_empty(records, "/v1/records", {"thread": ORDER_THREAD}))
 
     async def query_by_actor(self) -> None:
-        async with Client(endpoint=self.daemon.endpoint, identity=Identity.static(OTHER_ACTOR), timeout=WAIT) as other:
+        async with Client(endpoint=self.daemon.endpoint, api_key=TOKEN, identity=Identity.static(OTHER_ACTOR), timeout=WAIT) as other:
             mine = [(await self.emit_ok(other, act="KNOW", kind="x.conformance.actor", body={"k": k},
                                         thread=f"conf.actor.{k}", clock=1)).record_id for k in ("a", "b")]
         records = await self.client.query(actor=OTHER_ACTOR)
@@ -379,7 +379,7 @@ class Conformance:
                f"query_thread gave {short(stored)}")
         status, content_type, frames = await read_sse(
             f"{self.daemon.endpoint}/v1/threads/{thread}/watch",
-            {"accept": "text/event-stream", "last-event-id": str(sequences[0])}, frames_wanted=2, timeout=WAIT / 2)
+            {"accept": "text/event-stream", "last-event-id": str(sequences[0]), "x-api-key": TOKEN}, frames_wanted=2, timeout=WAIT / 2)
         expect(status == 200 and content_type.startswith("text/event-stream"), f"status {status}, content type {content_type!r}")
         expect(len(frames) == 2, f"{len(frames)} frames after Last-Event-ID {sequences[0]}: {short([f.__dict__ for f in frames])}")
         for frame, record_id, sequence in zip(frames, emitted[1:], sequences[1:]):
@@ -413,7 +413,7 @@ class Conformance:
                 restarted.wait(60)  # deliberately blocks the loop: the SDK must not reconnect yet
 
         async def emit_missed() -> None:
-            async with Client(endpoint=self.daemon.endpoint, identity=Identity.static(ACTOR), timeout=WAIT) as c:
+            async with Client(endpoint=self.daemon.endpoint, api_key=TOKEN, identity=Identity.static(ACTOR), timeout=WAIT) as c:
                 missed["result"] = await c.emit(act="KNOW", kind="x.conformance.missed", body={"while": "away"},
                                                 thread=thread, clock=2)
 
@@ -429,7 +429,7 @@ class Conformance:
             finally:
                 restarted.set()
 
-        async with Client(endpoint=self.daemon.endpoint, identity=Identity.static(ACTOR), timeout=WAIT) as client:
+        async with Client(endpoint=self.daemon.endpoint, api_key=TOKEN, identity=Identity.static(ACTOR), timeout=WAIT) as client:
             sub = client.subscribe(thread, got.append, on_open=opened.set, on_error=on_error,
                                    reconnect_base_s=0.2, reconnect_max_s=30.0)
             try:

@@ -17,6 +17,9 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+# The admin token run.sh starts the daemon with (SPL_BOOTSTRAP_TOKEN); every request sends it.
+TOKEN = os.environ["SPL_BOOTSTRAP_TOKEN"]
+
 
 class CheckFailed(Exception):
     """A check's expectation did not hold; the message is the reason printed after ✗."""

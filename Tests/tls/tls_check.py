@@ -23,7 +23,9 @@ def check(name, ok, detail=""):
 
 async def sdk_with_the_test_ca(endpoint):
     # httpx, under the SDK, builds its TLS context from SSL_CERT_FILE when it is set.
-    client = Client(endpoint=endpoint, identity=Identity.static(ACTOR), timeout=10.0, max_retries=0)
+    # The admin token tls/run.sh started the daemon with (SPL_BOOTSTRAP_TOKEN).
+    client = Client(endpoint=endpoint, identity=Identity.static(ACTOR), timeout=10.0, max_retries=0,
+                    api_key=os.environ["SPL_BOOTSTRAP_TOKEN"])
     try:
         health = await client.health()
         check("SDK health over HTTPS with the test CA", health.get("status") == "ok", repr(health))

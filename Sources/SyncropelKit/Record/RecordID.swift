@@ -14,7 +14,7 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
     }
 
     public static func isValid(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        text.utf8.count == 64 && text.utf8.allSatisfy(Hex.isDigit)
     }
 
     public var description: String { hex }

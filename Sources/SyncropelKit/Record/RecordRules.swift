@@ -12,7 +12,11 @@ public enum RecordRules {
     public static let engineConfigThread = "th_engine_config"
     /// The reserved threads (SPEC 3.5): what is written there configures the instance, so
     /// only the local socket writes them, and an import takes only this instance's records.
-    public static let reservedThreads: Set<String> = ["th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent"]
+    public static let reservedThreads: Set<String> = [
+        "th_engine_config", "th_actor_registry", "th_federation_pairs", "th_consent", serviceAccountsThread,
+    ]
+    /// Service accounts and their tokens (`AuthFold`), written only by the daemon under the instance key.
+    public static let serviceAccountsThread = "th_service_accounts"
 
     public static func checkActor(_ actor: String) throws(RecordError) {
         guard actor.hasPrefix("did:") else {

@@ -95,12 +95,8 @@ struct BackupRoutes {
 
     /// The `to` of the body, or nil for a timestamped backup in the instance folder.
     private func requestedDestination(_ request: Request, context: InstanceRequestContext) async throws -> String? {
-        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
-        guard hasBody else { return nil }
-        let object = try await JSONRequestBody.read(request, context: context).value.objectValue ?? JSONObject()
-        if let unknown = object.members.first(where: { $0.key != "to" }) {
-            throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is {\"to\": \"/absolute/file\"} or empty")
-        }
+        let object = try await JSONRequestBody.readOptionalObject(
+            request, context: context, fields: ["to"], shape: "{\"to\": \"/absolute/file\"} or empty")
         guard let value = object["to"] else { return nil }
         guard let path = value.stringValue, path.hasPrefix("/") else {
             throw APIError.invalidField("to", "to must be an absolute file path")

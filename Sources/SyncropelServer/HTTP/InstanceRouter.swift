@@ -4,7 +4,8 @@ import SyncropelKit
 /// The one router both listeners answer with (SPEC 7).
 enum InstanceRouter {
     static func make(
-        gate: InstanceGate, feed: RecordFeed, version: String, browserGuard: BrowserRequestGuard, clientLimits: ClientLimits? = nil
+        gate: InstanceGate, feed: RecordFeed, version: String, browserGuard: BrowserRequestGuard, clientLimits: ClientLimits? = nil,
+        authentication: TCPAuthentication? = nil
     ) -> Router<InstanceRequestContext> {
         // Hummingbird applies a middleware only to routes registered after it, and the error
         // middleware needs every route to tell 405 from 404: so a scratch router registers them
@@ -15,6 +16,7 @@ enum InstanceRouter {
         router.add(middleware: JSONErrorMiddleware(serverHeader: "spl/\(version)", routes: RouteTable(registered)))
         // A client past its limits costs one table lookup, before any other work.
         if let clientLimits { router.add(middleware: ClientLimitMiddleware(limits: clientLimits)) }
+        if let authentication { router.add(middleware: authentication) }
         router.add(middleware: browserGuard)
         router.add(middleware: LocalOnlyRoutes())
         registerRoutes(on: router, gate: gate, feed: feed)
@@ -28,6 +30,8 @@ enum InstanceRouter {
         TaskRoutes(gate: gate).register(on: router)
         WatchRoutes(gate: gate, feed: feed).register(on: router)
         BackupRoutes(gate: gate).register(on: router)
+        BootstrapRoute(gate: gate).register(on: router)
+        AuthAdminRoutes(gate: gate).register(on: router)
     }
 }
 

@@ -9,7 +9,11 @@ struct InstanceRoutes {
     let gate: InstanceGate
 
     func register(on router: Router<InstanceRequestContext>) {
-        router.get("/health") { _, _ in try await health() }
+        router.get("/health") { _, context in
+            // A TCP client without a valid token learns only that the daemon lives, and its version.
+            guard context.access != .anonymous else { return try liveness() }
+            return try await health()
+        }
         // The cheapest answer the server gives: a liveness probe, and the request-overhead
         // baseline of the benchmark. A POST body is read and dropped, as an ingest would read it.
         router.get("/v1/ping") { _, _ in Response(status: .noContent) }
@@ -29,9 +33,20 @@ struct InstanceRoutes {
         }
     }
 
+    private func startingAnswer() -> Response {
+        JSONResponse.make(["status": "starting", "phase": .string(gate.phase)], status: .serviceUnavailable)
+    }
+
+    private func liveness() throws -> Response {
+        guard let instance = gate.instance else {
+            return startingAnswer()
+        }
+        return JSONResponse.make(["status": "ok", "version": .string(instance.version)])
+    }
+
     private func health() async throws -> Response {
         guard let instance = gate.instance else {
-            return JSONResponse.make(["status": "starting", "phase": .string(gate.phase)], status: .serviceUnavailable)
+            return startingAnswer()
         }
         let counts = try await instance.store.counts()
         let backup = instance.startupBackup
@@ -53,6 +68,7 @@ struct InstanceRoutes {
                 "auto": .object(JSONObject(auto)),
             ],
             "replication": .array(replication),
+            "tcp_auth": .string(instance.tcpAuthentication ? "on" : "off"),
         ])
     }
 

@@ -47,3 +47,20 @@ struct JSONRequestBody {
         return lowered == "application/json" || lowered.hasSuffix("+json")
     }
 }
+
+extension JSONRequestBody {
+    /// The body as an object with only `fields`, or an empty object when there is no body;
+    /// `shape` is what the refusal of an unknown field shows.
+    static func readOptionalObject(
+        _ request: Request, context: InstanceRequestContext, fields: Set<String>, shape: String
+    ) async throws -> JSONObject {
+        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
+        guard hasBody else { return JSONObject() }
+        // `read` refuses anything but an object.
+        let object = try await read(request, context: context).value.objectValue ?? JSONObject()
+        if let unknown = object.members.first(where: { !fields.contains($0.key) }) {
+            throw APIError.invalidField(unknown.key, "unknown field \(unknown.key); the body is \(shape)")
+        }
+        return object
+    }
+}

@@ -35,7 +35,7 @@ struct RecordRoutes {
             throw APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "a single record may be at most 2 MiB; send larger sets as a batch")
         }
         let draft = try RecordDraft(json: body.value)
-        try checkReservedThread(draft.thread, context: context, field: "thread")
+        try checkWrite(draft, context: context, field: "")
         let result = try await instance.store.ingest(draft, signingWith: context.viaUnixSocket ? instance.identity : nil)
         try await waitForReplica([result], instance)
         return JSONResponse.make(result.stored.jsonValue, status: result.status == .created ? .created : .ok)
@@ -87,7 +87,7 @@ struct RecordRoutes {
         return try items.enumerated().map { index, item in
             do {
                 let draft = try RecordDraft(json: item)
-                try checkReservedThread(draft.thread, context: context, field: "records[\(index)].thread")
+                try checkWrite(draft, context: context, field: "records[\(index)].")
                 return draft
             } catch let error as RecordError {
                 throw error.inBatch(at: index)
@@ -95,10 +95,29 @@ struct RecordRoutes {
         }
     }
 
-    /// Rule 3.3.6: until TCP clients authenticate, reserved threads are written only through the socket.
-    private func checkReservedThread(_ thread: String, context: InstanceRequestContext, field: String) throws {
-        guard !context.viaUnixSocket, RecordRules.reservedThreads.contains(thread) else { return }
-        throw APIError(.forbidden, "RESERVED_THREAD", "\(thread) is written only through the local socket (spl on this machine)", field: field)
+    /// What a TCP client may write (rule 3.3.6 and docs/HTTP-API.md): as an actor its account
+    /// allows, to a reserved thread only with `config:write`, and never to `th_service_accounts`,
+    /// whose records count only under the instance key. Without authentication (`--insecure-localhost`)
+    /// no reserved thread. `fieldPrefix` places the field in a batch (`records[3].`).
+    private func checkWrite(_ draft: RecordDraft, context: InstanceRequestContext, field fieldPrefix: String) throws {
+        guard !context.viaUnixSocket else { return }
+        let thread = draft.thread
+        let reserved = RecordRules.reservedThreads.contains(thread)
+        guard case .account(let account) = context.access else {
+            guard reserved else { return }
+            throw APIError(.forbidden, "RESERVED_THREAD", "\(thread) is written only through the local socket (spl on this machine)", field: fieldPrefix + "thread")
+        }
+        if !account.allows(actor: draft.actor) {
+            throw AuthError.actorDenied(draft.actor, account: account.id, field: fieldPrefix + "actor")
+        }
+        if thread == RecordRules.serviceAccountsThread {
+            throw APIError(
+                .forbidden, "RESERVED_THREAD", "\(thread) is written only by 'spl service-account' and 'spl token' on the instance's machine",
+                field: fieldPrefix + "thread")
+        }
+        if reserved && !account.grants(.configWrite) {
+            throw AuthError.missingScope(.configWrite, account: account.id, request: "a write to \(thread)")
+        }
     }
 
     private func record(id text: String) async throws -> Response {

@@ -57,6 +57,24 @@ public struct Daemon: Sendable {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
+    /// `--host`, else `[server] host`; `--insecure-localhost` forces 127.0.0.1 and refuses a `--host`
+    /// others can reach, since it turns TCP authentication off. Said at every such start.
+    private func listenHost(config: HomeConfig, logger: Logger) throws(StartupError) -> String {
+        guard options.insecureLocalhost else { return options.host ?? config.server.host }
+        if let host = options.host, !LoopbackAddress.contains(host) {
+            throw .configuration(
+                "--host \(host) is not a loopback address, and --insecure-localhost turns TCP authentication off; drop --insecure-localhost to serve \(host) with tokens")
+        }
+        let message = Self.insecureWarning
+        logger.warning("\(message)")
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        return "127.0.0.1"
+    }
+
+    /// The WARN line of every `--insecure-localhost` start.
+    public static let insecureWarning =
+        "--insecure-localhost: TCP authentication is OFF; any process on this machine can read and write records on 127.0.0.1"
+
     private func report(_ error: StartupError) -> Int32 {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         return error.exitCode
@@ -64,8 +82,9 @@ public struct Daemon: Sendable {
 
     private func serve(logger: Logger) async throws(StartupError) {
         let startedAt = Date()
+        _ = try BootstrapToken.read(environment)
         var (config, identity, isNewHome) = try await prepareHome()
-        let host = options.host ?? config.server.host
+        let host = try listenHost(config: config, logger: logger)
         let port = options.port ?? config.server.port
         guard (1...65535).contains(port) else { throw .configuration("port \(port) is not a TCP port (1-65535)") }
         // The configuration in effect: /v1/config and 'spl config show' say where the daemon
@@ -131,8 +150,12 @@ public struct Daemon: Sendable {
         let clientLimits = ClientLimits(settings: .init(
             perSecond: config.server.rateLimitPerSec, burst: config.server.rateLimitBurst,
             connectionsPerClient: config.server.maxConnectionsPerClient, limitLoopback: config.server.limitLoopback))
+        let authentication = options.insecureLocalhost
+            ? nil : TCPAuthentication(
+                accounts: { await gate.instance?.derived.auth }, failures: FailedAuthentications(), logger: Logger(label: "auth"))
         let responder = InstanceRouter.make(
-            gate: gate, feed: feed, version: version, browserGuard: browserGuard, clientLimits: clientLimits
+            gate: gate, feed: feed, version: version, browserGuard: browserGuard, clientLimits: clientLimits,
+            authentication: authentication
         ).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(

@@ -3,7 +3,8 @@ import Logging
 import SyncropelKit
 import SyncropelStore
 
-/// Thread states, trust, engine configuration and tasks: the folds of SPEC 9 and docs/TASKS.md, kept in memory.
+/// Thread states, trust, engine configuration, tasks and service accounts: the folds of SPEC 9,
+/// docs/TASKS.md and docs/HTTP-API.md (authentication), kept in memory.
 ///
 /// Never authoritative: each fold carries the `sequence` watermark it covers,
 /// is persisted in the store at shutdown, and at the next start only the
@@ -12,7 +13,9 @@ import SyncropelStore
 /// persists an up-to-date state and the next start folds almost nothing, however
 /// long the log. Reads still call `catchUp()` first, so they never see a stale fold.
 public actor DerivedState {
-    private static let names = (threads: "threads.v1", trust: "trust.v1", config: "config.v1", tasks: "tasks.v1")
+    private static let names = (
+        threads: "threads.v1", trust: "trust.v1", config: "config.v1", tasks: "tasks.v1", auth: "auth.v1"
+    )
     /// Records folded between two persists while following: what a crash makes the next start fold again, at most.
     static let persistEvery = 100_000
     /// The least time between two folds while following.
@@ -20,14 +23,20 @@ public actor DerivedState {
 
     private let store: any RecordStore
     private let logger: Logger
+    /// The instance key's did:key: the only signer whose auth records count.
+    private let trustedSigner: String
     public private(set) var threads = ThreadFold()
     public private(set) var trust = TrustFold()
     public private(set) var config = ConfigFold()
     public private(set) var tasks = TaskFold()
+    /// Read by every TCP request as it is, without catching up: the follower folds new
+    /// records within `followInterval`, and the routes that write auth records catch up first.
+    public private(set) var auth = AuthFold()
     private var follower: Task<Void, Never>?
 
-    public init(store: any RecordStore, logger: Logger) {
+    public init(store: any RecordStore, trustedSigner: String, logger: Logger) {
         self.store = store
+        self.trustedSigner = trustedSigner
         self.logger = logger
     }
 
@@ -37,12 +46,13 @@ public actor DerivedState {
         trust = try await load(Self.names.trust) ?? TrustFold()
         config = try await load(Self.names.config) ?? ConfigFold()
         tasks = try await load(Self.names.tasks) ?? TaskFold()
+        auth = try await load(Self.names.auth) ?? AuthFold()
     }
 
     /// Folds every record stored after the lowest watermark; returns how many were read.
     @discardableResult
     public func catchUp() async throws -> Int {
-        var after = min(threads.watermark, trust.watermark, config.watermark, tasks.watermark)
+        var after = min(threads.watermark, trust.watermark, config.watermark, tasks.watermark, auth.watermark)
         var folded = 0
         while true {
             let page = try await store.records(afterSequence: after, limit: 1000)
@@ -51,6 +61,7 @@ public actor DerivedState {
             for stored in page {
                 threads.apply(stored)
                 tasks.apply(stored)
+                auth.apply(stored, trustedSigner: trustedSigner)
                 trust.apply(stored) { judgedActors[$0] }
                 let ignoredBefore = config.ignored.count
                 config.apply(stored)
@@ -95,12 +106,13 @@ public actor DerivedState {
         }
     }
 
-    /// Writes the four folds with their watermarks into the store.
+    /// Writes the five folds with their watermarks into the store.
     public func persist() async throws {
         try await save(threads, name: Self.names.threads, watermark: threads.watermark)
         try await save(trust, name: Self.names.trust, watermark: trust.watermark)
         try await save(config, name: Self.names.config, watermark: config.watermark)
         try await save(tasks, name: Self.names.tasks, watermark: tasks.watermark)
+        try await save(auth, name: Self.names.auth, watermark: auth.watermark)
     }
 
     public func thread(_ id: String) async throws -> ThreadState? {
@@ -126,6 +138,11 @@ public actor DerivedState {
     public func taskStates() async throws -> TaskFold {
         try await catchUp()
         return tasks
+    }
+
+    public func serviceAccounts() async throws -> AuthFold {
+        try await catchUp()
+        return auth
     }
 
     /// Trust verdicts may name their subject only as the record they judge; that

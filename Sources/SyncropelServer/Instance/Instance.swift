@@ -23,11 +23,16 @@ public final class Instance: Sendable {
     public let autoBackup: BackupScheduler
     /// Continuous replicas (`[[replica]]`), started at ready and stopped before the store closes.
     public let replication: Replication
+    /// Writes service accounts and tokens.
+    public let serviceAccounts: ServiceAccountWriter
+    /// False under `spl serve --insecure-localhost`: TCP clients are not authenticated.
+    public let tcpAuthentication: Bool
 
     public init(
         home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: SQLiteRecordStore,
         derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
-        startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler, replication: Replication
+        startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler, replication: Replication,
+        serviceAccounts: ServiceAccountWriter, tcpAuthentication: Bool
     ) {
         self.home = home
         self.config = config
@@ -42,6 +47,8 @@ public final class Instance: Sendable {
         self.backupPassphrase = backupPassphrase
         self.autoBackup = autoBackup
         self.replication = replication
+        self.serviceAccounts = serviceAccounts
+        self.tcpAuthentication = tcpAuthentication
     }
 
     public var instanceDID: String { identity.didKey.instanceDID }

@@ -10,13 +10,19 @@ public struct ServeOptions: Sendable, Equatable {
     public var storePath: String?
     /// Start an empty store although the home has an identity and no hub.db.
     public var newStore: Bool
+    /// Listen on 127.0.0.1 only and authenticate no TCP client: for a machine of one user.
+    public var insecureLocalhost: Bool
 
-    public init(host: String? = nil, port: Int? = nil, memory: Bool = false, storePath: String? = nil, newStore: Bool = false) {
+    public init(
+        host: String? = nil, port: Int? = nil, memory: Bool = false, storePath: String? = nil, newStore: Bool = false,
+        insecureLocalhost: Bool = false
+    ) {
         self.host = host
         self.port = port
         self.memory = memory
         self.storePath = storePath
         self.newStore = newStore
+        self.insecureLocalhost = insecureLocalhost
     }
 
     /// The same options as `spl serve` flags, for a daemon's child or a restart.
@@ -27,6 +33,7 @@ public struct ServeOptions: Sendable, Equatable {
         if memory { arguments.append("--memory") }
         if let storePath { arguments += ["--store", storePath] }
         if newStore { arguments.append("--new-store") }
+        if insecureLocalhost { arguments.append("--insecure-localhost") }
         return arguments
     }
 }

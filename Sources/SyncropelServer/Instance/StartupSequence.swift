@@ -36,9 +36,11 @@ struct StartupSequence {
             throw .store("store \(storePath) cannot be read: \(error)")
         }
         let backup = await startupBackup(store)
-        let derived = DerivedState(store: store, logger: Logger(label: "fold"))
+        let derived = DerivedState(store: store, trustedSigner: identity.didKey.description, logger: Logger(label: "fold"))
         try await fold(derived)
         try await writeBootstrapLearn(store)
+        let serviceAccounts = ServiceAccountWriter(store: store, identity: identity, derived: derived)
+        try await mintBootstrapToken(serviceAccounts, derived: derived)
         let passphrase = backupPassphrase()
         // Timed copies of an in-memory store would land in the instance folder beside the disk
         // store's backups and pass for them: a --memory daemon never takes them.
@@ -53,7 +55,23 @@ struct StartupSequence {
         return Instance(
             home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
             startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,
-            autoBackup: autoBackup, replication: replication)
+            autoBackup: autoBackup, replication: replication, serviceAccounts: serviceAccounts,
+            tcpAuthentication: !options.insecureLocalhost)
+    }
+
+    /// `SPL_BOOTSTRAP_TOKEN` (its shape checked before the listeners bound) becomes the first admin
+    /// token while no service account exists; later starts leave the accounts as they are.
+    private func mintBootstrapToken(_ writer: ServiceAccountWriter, derived: DerivedState) async throws(StartupError) {
+        do {
+            guard let token = try BootstrapToken.read(environment) else { return }
+            guard try await !derived.serviceAccounts().hasAccounts else { return }
+            let (account, _) = try await writer.bootstrap(name: BootstrapRoute.defaultName, token: token)
+            logger.info("bootstrap service account created from \(BootstrapToken.variable)", metadata: ["sa_id": "\(account.id)", "token_id": "\(token.tokenID)"])
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw .store("the bootstrap service account could not be written: \(error)")
+        }
     }
 
     /// `SPL_BACKUP_PASSPHRASE`, nil when unset or empty. One that is too short is still used, so each

@@ -31,8 +31,18 @@ enum DaemonEndpoint: Sendable, Equatable {
     }
 
     private static func token(home: HomeLayout, environment: [String: String], flag: String?) throws(DaemonEndpointError) -> String? {
-        if let flag { return try checkedToken(flag, source: "--token") }
-        if let variable = environment["SPL_TOKEN"], !variable.isEmpty { return try checkedToken(variable, source: "SPL_TOKEN") }
+        try presentedToken(home: home, environment: environment, flag: flag)?.token
+    }
+
+    /// The token the CLI sends over TCP and where it came from: `--token`, `SPL_TOKEN` or the
+    /// token file's path, the first that is set (what `spl token show-source` reports).
+    static func presentedToken(
+        home: HomeLayout, environment: [String: String], flag: String?
+    ) throws(DaemonEndpointError) -> (token: String, source: String)? {
+        if let flag { return try (checkedToken(flag, source: "--token"), "--token") }
+        if let variable = environment["SPL_TOKEN"], !variable.isEmpty {
+            return try (checkedToken(variable, source: "SPL_TOKEN"), "SPL_TOKEN")
+        }
         let file: (bytes: [UInt8], mode: mode_t)?
         do {
             file = try PrivateFiles.contents(of: home.tokenFile)
@@ -42,7 +52,7 @@ enum DaemonEndpoint: Sendable, Equatable {
         guard let file else { return nil }
         guard !FileMode.isOpenToOthers(file.mode) else { throw .tokenFileTooOpen(path: home.tokenFile, mode: file.mode) }
         let text = String(decoding: file.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return try checkedToken(text, source: home.tokenFile)
+        return try (checkedToken(text, source: home.tokenFile), home.tokenFile)
     }
 
     /// A token goes into a header line: empty, or holding a control character or a space, it is refused.

@@ -82,8 +82,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "TCP port (default: [server] port in config.toml, else 9100).")
     var port: Int?
 
-    @Option(help: "Address to bind (default 127.0.0.1).")
+    @Option(help: "Address to bind (default 127.0.0.1). One other machines reach needs TCP authentication on.")
     var host: String?
+
+    @Flag(help: "Bind 127.0.0.1 and authenticate no TCP client (any local process may then read and write); said in a WARN line at every start and in 'spl status'.")
+    var insecureLocalhost = false
 
     @Flag(help: "Keep the store in memory: nothing is written to disk.")
     var memory = false
@@ -95,7 +98,8 @@ struct ServerOptions: ParsableArguments {
     var newStore = false
 
     var options: ServeOptions {
-        ServeOptions(host: host, port: port, memory: memory, storePath: store, newStore: newStore)
+        ServeOptions(
+            host: host, port: port, memory: memory, storePath: store, newStore: newStore, insecureLocalhost: insecureLocalhost)
     }
 }
 

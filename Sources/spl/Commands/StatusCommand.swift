@@ -126,7 +126,14 @@ struct StatusCommand: AsyncParsableCommand {
         // Own lines, word for word as the start-up banner prints them.
         let warnings = health.value(atPath: "backup.warning")?.stringValue?.split(separator: "\n").map(String.init) ?? []
         return lines + warnings + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
-            + replicas.map(replicaLine)
+            + replicas.map(replicaLine) + [authLine(health)].compactMap { $0 }
+    }
+
+    /// Said only when TCP clients are not authenticated (`spl serve --insecure-localhost`), so a
+    /// healthy status keeps exactly the lines of SPEC 6.
+    static func authLine(_ health: JSONValue) -> String? {
+        guard health.value(atPath: "tcp_auth")?.stringValue == "off" else { return nil }
+        return "Auth:    OFF (--insecure-localhost): any process on this machine can read and write over TCP"
     }
 
     /// `Replica: nas file:///mnt/nas/spl working, shipped through 1234, lag 0 records (0.0 s)`,

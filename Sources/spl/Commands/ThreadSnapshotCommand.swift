@@ -21,7 +21,7 @@ struct ThreadSnapshotCommand: AsyncParsableCommand {
     @Argument(help: "The thread to export (or --all).")
     var thread: String?
 
-    @Flag(help: "Export every thread of the store.")
+    @Flag(help: "Export every thread of the store but th_service_accounts (credentials stay with their instance).")
     var all = false
 
     @Option(help: "The snapshot file to write; an existing file is replaced.")
@@ -39,7 +39,9 @@ struct ThreadSnapshotCommand: AsyncParsableCommand {
         let path = URL(fileURLWithPath: out).standardizedFileURL.path
         let (threads, records, instanceDID) = try await DaemonClient.run { client in
             let counts = try await client.threadRecordCounts()
-            let threads = thread.map { [$0] } ?? counts.keys.sorted()
+            // Service accounts are this instance's credentials: backups carry them, but another
+            // instance would refuse them, signed by a key not its own, and so the whole import.
+            let threads = thread.map { [$0] } ?? counts.keys.filter { $0 != RecordRules.serviceAccountsThread }.sorted()
             let total = threads.reduce(0) { $0 + (counts[$1] ?? 0) }
             let progress = output.json ? nil : ProgressReport("snapshot", unit: .records, total: total)
             var records: [JSONValue] = []
