@@ -251,6 +251,8 @@ public actor Replicator {
             prev: current.chain, chain: chain.hex)
         let key = layout.segmentKey(generation, first: first, last: last)
         try await put(key, try await BlockingWork.run { try Segment.encode(header: header, records: records) })
+        // Durable in the replica: waiting writes need not wait for the mark's own commit as well.
+        shippedWaiters.shipped(through: last)
         let next = ReplicaPosition(generation: current.generation, shippedSequence: last, chain: chain.hex)
         try await store.saveReplicaPosition(settings.name, next)
         position = next
