@@ -1,3 +1,6 @@
+// Testing is importable only in a build of the tests; `swift build -c release` builds this
+// target too, for the README's first command, and must not need it.
+#if canImport(Testing)
 import Testing
 
 /// `@Suite(.motoServer)`: the suite's tests share one moto_server with every other such suite.
@@ -19,4 +22,4 @@ public struct MotoServerTrait: SuiteTrait, TestScoping {
 extension Trait where Self == MotoServerTrait {
     public static var motoServer: Self { Self() }
 }
-
+#endif

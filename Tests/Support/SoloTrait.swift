@@ -1,3 +1,6 @@
+// Testing is importable only in a build of the tests; `swift build -c release` builds this
+// target too, for the README's first command, and must not need it.
+#if canImport(Testing)
 import Foundation
 import Testing
 
@@ -11,3 +14,4 @@ extension Trait where Self == ConditionTrait {
                  "runs alone: scripts/test runs it with SPL_SOLO_TESTS=1 after the other suites")
     }
 }
+#endif
