@@ -20,4 +20,11 @@ extension DaemonClient {
         }
         return (data, answer)
     }
+
+    /// `POST <collection>/<id>/<action>` with an empty object, as the admin routes take a revoke
+    /// or a rotate: the id is one percent-encoded segment.
+    static func postAction(_ action: String, on collection: String, id: String) async throws -> JSONValue {
+        let path = collection + "/" + percentEncoded(id) + "/" + action
+        return try await run { try await $0.post(path, body: [:]) }
+    }
 }

@@ -147,8 +147,7 @@ struct ServiceAccountRevokeCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let path = AuthAdminRoutes.accounts + "/" + DaemonClient.percentEncoded(id) + "/revoke"
-        let answer = try await DaemonClient.run { try await $0.post(path, body: [:]) }
+        let answer = try await DaemonClient.postAction("revoke", on: AuthAdminRoutes.accounts, id: id)
         if output.json { return print(answer.serialized()) }
         print("revoked service account \(id)")
     }

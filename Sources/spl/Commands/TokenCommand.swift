@@ -74,8 +74,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let path = AuthAdminRoutes.tokens + "/" + DaemonClient.percentEncoded(id) + "/revoke"
-        let answer = try await DaemonClient.run { try await $0.post(path, body: [:]) }
+        let answer = try await DaemonClient.postAction("revoke", on: AuthAdminRoutes.tokens, id: id)
         if output.json { return print(answer.serialized()) }
         print("revoked token \(id)")
     }
@@ -92,8 +91,7 @@ struct TokenRotateCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let path = AuthAdminRoutes.tokens + "/" + DaemonClient.percentEncoded(id) + "/rotate"
-        let answer = try await DaemonClient.run { try await $0.post(path, body: [:]) }
+        let answer = try await DaemonClient.postAction("rotate", on: AuthAdminRoutes.tokens, id: id)
         TokenCommand.printCreated(answer, output: output)
     }
 }
