@@ -180,6 +180,12 @@ import Testing
         #expect(try await daemon.http("GET", "/v1/threads", token: nil).status == 200)
         let status = try await daemon.cli(["status"])
         #expect(status.stdout.contains("\nAuth:    OFF (--insecure-localhost): any process on this machine can read and write over TCP\n"), "\(status.stdout)")
+
+        // A restart keeps the mode, and says so again.
+        let restart = try await daemon.cli(["restart"], seconds: 60)
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(daemon.logLines.filter { $0["level"] as? String == "WARN" && $0["message"] as? String == warning }.count == 2, "\(daemon.logLines)")
+        #expect(try await daemon.http("GET", "/v1/threads", token: nil).status == 200)
     }
 
     /// Issue 13's probe, its outcome only: 10 000 wrong tokens are each answered 401 (or 429

@@ -126,12 +126,13 @@ struct RunInfoWriter: Sendable {
     let port: Int
     let version: String
     let startedAt: Date
+    let insecureLocalhost: Bool
     let logger: Logger
 
     func write(phase: String) {
         let info = RunInfo(
             pid: getpid(), host: host, port: port, socket: home.socketFile, version: version, phase: phase,
-            startedAt: startedAt)
+            startedAt: startedAt, insecureLocalhost: insecureLocalhost)
         do {
             try info.write(to: home.runInfoFile)
         } catch {

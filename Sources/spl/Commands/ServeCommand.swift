@@ -183,11 +183,16 @@ enum DaemonCommands {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// A restart keeps the address the daemon had unless new flags say otherwise.
+    /// A restart keeps the address the daemon had unless new flags say otherwise, and keeps
+    /// `--insecure-localhost` (whose WARN line the new start prints again): a restart that turned
+    /// TCP authentication on would lock out the local clients that ran without tokens.
     static func restart(_ home: HomeLayout, options: ServeOptions, json: Bool = false) async throws {
         var options = options
         if let running = try? RunInfo.read(from: home.runInfoFile) {
             options.port = options.port ?? running.port
+            if running.insecureLocalhost == true, options.host == nil {
+                options.insecureLocalhost = true
+            }
             options.host = options.host ?? running.host
         }
         // With -o json the one object printed is the new daemon's health.
