@@ -87,6 +87,7 @@ public struct ReplicaReader: Sendable {
 
     /// Reads the generation's segments in chain order from its snapshot on, checking each, and
     /// hands `apply` the records up to the first one `isPastTarget` refuses (all without one).
+    /// The next segments decode while `apply` runs (`SegmentLookahead`).
     /// Segments that a longer one covers (left by a merge that was interrupted before it
     /// removed them) must sit on the same chain.
     public func walk(
@@ -101,13 +102,13 @@ public struct ReplicaReader: Sendable {
         var chain = manifest.chainStart
         var recordsRead: Int64 = 0
         var segmentsRead = 0
-        for segment in listing.segments {
+        var lookahead = SegmentLookahead(reader: self, segments: listing.segments, instance: manifest.instance, boundaries: boundaries)
+        defer { lookahead.cancel() }
+        for (index, segment) in listing.segments.enumerated() {
             guard segment.first > manifest.snapshotSequence else {
                 throw ReplicaError.overlappingSegment(key: segment.key, coveredThrough: manifest.snapshotSequence)
             }
-            let decoded = try Segment.decode(
-                try await require(segment.key), key: segment.key, instance: manifest.instance, layout: layout,
-                chainsAt: segment.last <= current ? [] : boundaries)
+            let decoded = try await lookahead.segment(index)
             segmentsRead += 1
             if segment.last <= current {
                 for (sequence, value) in [(segment.first - 1, decoded.header.prev), (segment.last, decoded.header.chain)]
