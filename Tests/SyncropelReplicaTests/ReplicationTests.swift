@@ -114,6 +114,20 @@ struct ReplicationTests {
         try await expectRefused(fixture, "replica object \(key) line 3: record \(id) re-hashes to \(rehashed)")
     }
 
+    /// Segments decode ahead of the one applied (`SegmentLookahead`); the damage named is still
+    /// the first in chain order, not whichever decode failed first.
+    @Test func theFirstDamagedSegmentIsNamedWhenALaterOneIsDamagedToo() async throws {
+        let fixture = try await ReplicaFixture.withThreeSegments()
+        let keys = try await fixture.segmentKeys()
+        let text = try await fixture.text(of: keys[1])
+        try await fixture.replace(keys[1], text: text.replacingOccurrences(of: "record 7", with: "record X"))
+        try await fixture.objects.put(keys[2], Array("not gzip".utf8))
+        let id = (try await fixture.allRecords())[6].id
+        let tampered = try #require(text.split(separator: "\n").first { $0.contains("record 7") })
+        let rehashed = try Record.fromLine(String(tampered).replacingOccurrences(of: "record 7", with: "record X")).id
+        try await expectRefused(fixture, "replica object \(keys[1]) line 3: record \(id) re-hashes to \(rehashed)")
+    }
+
     @Test func aSegmentWhoseChainWasRewrittenIsRefused() async throws {
         let fixture = try await ReplicaFixture.withThreeSegments()
         let key = try await fixture.segmentKeys()[1]
