@@ -7,7 +7,9 @@
 struct SegmentLookahead {
     /// Records decoded ahead at most, beyond the segment being applied (bounds the memory).
     static let maximumRecordsAhead: Int64 = 200_000
-    static let maximumSegmentsAhead = 4
+    /// Two keep both cores decoding; each may inflate to `Segment.maximumBytes` before a hostile
+    /// one is refused, so this also bounds what a crafted replica can make a restore hold.
+    static let maximumSegmentsAhead = 2
 
     private let reader: ReplicaReader
     private let segments: [GenerationListing.SegmentObject]
