@@ -50,6 +50,9 @@ public final class ShippedWaiters: Sendable {
         }
     }
 
+    /// The writes waiting now.
+    var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     /// The replica holds every record through `sequence`: releases the writes waiting for them.
     func shipped(through sequence: Int64) {
         let released = state.withLock { state -> [Waiter] in
