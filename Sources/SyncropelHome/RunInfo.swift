@@ -14,14 +14,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var phase: String
     /// Written as ISO-8601 UTC with whole seconds.
     public var startedAt: Date
-    /// True when the daemon runs with `--insecure-localhost` (TCP clients not authenticated), so
-    /// `spl restart` starts the next one the same way; nil in a file an older daemon wrote.
-    public var insecureLocalhost: Bool?
 
-    public init(
-        pid: Int32, host: String, port: Int, socket: String, version: String, phase: String, startedAt: Date,
-        insecureLocalhost: Bool? = nil
-    ) {
+    public init(pid: Int32, host: String, port: Int, socket: String, version: String, phase: String, startedAt: Date) {
         self.pid = pid
         self.host = host
         self.port = port
@@ -29,13 +23,11 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.version = version
         self.phase = phase
         self.startedAt = startedAt
-        self.insecureLocalhost = insecureLocalhost
     }
 
     enum CodingKeys: String, CodingKey {
         case pid, host, port, socket, version, phase
         case startedAt = "started_at"
-        case insecureLocalhost = "insecure_localhost"
     }
 
     /// Replaces the file at `path` atomically (mode 0600), so a reader never sees half a file.

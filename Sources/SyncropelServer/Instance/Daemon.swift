@@ -132,9 +132,7 @@ public struct Daemon: Sendable {
         // Files a killed daemon left behind; the lock proves nobody else owns them.
         try? home.removeRunFiles()
 
-        let runInfo = RunInfoWriter(
-            home: home, host: host, port: port, version: version, startedAt: startedAt,
-            insecureLocalhost: options.insecureLocalhost, logger: logger)
+        let runInfo = RunInfoWriter(home: home, host: host, port: port, version: version, startedAt: startedAt, logger: logger)
         runInfo.write(phase: "binding")
         let backupRoot: BackupRoot
         do {

@@ -126,13 +126,12 @@ struct RunInfoWriter: Sendable {
     let port: Int
     let version: String
     let startedAt: Date
-    let insecureLocalhost: Bool
     let logger: Logger
 
     func write(phase: String) {
         let info = RunInfo(
             pid: getpid(), host: host, port: port, socket: home.socketFile, version: version, phase: phase,
-            startedAt: startedAt, insecureLocalhost: insecureLocalhost)
+            startedAt: startedAt)
         do {
             try info.write(to: home.runInfoFile)
         } catch {

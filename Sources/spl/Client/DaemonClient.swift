@@ -47,9 +47,11 @@ actor DaemonClient {
     private var warnedAboutVersion = false
     private var endpoint: DaemonEndpoint?
 
-    init(home: HomeLayout, timeoutSeconds: Int64 = DaemonClient.defaultTimeoutSeconds) {
+    /// `endpoint` nil: the one the environment names (`SPL_SERVE_URL`, else the home's socket).
+    init(home: HomeLayout, timeoutSeconds: Int64 = DaemonClient.defaultTimeoutSeconds, endpoint: DaemonEndpoint? = nil) {
         self.home = home
         self.timeoutSeconds = timeoutSeconds
+        self.endpoint = endpoint
     }
 
     /// The parsed body of a 2xx answer to `GET path`; any other answer is thrown.

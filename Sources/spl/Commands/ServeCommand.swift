@@ -188,15 +188,23 @@ enum DaemonCommands {
     /// TCP authentication on would lock out the local clients that ran without tokens.
     static func restart(_ home: HomeLayout, options: ServeOptions, json: Bool = false) async throws {
         var options = options
+        if options.host == nil, !options.insecureLocalhost, await authenticationIsOff(home) {
+            options.insecureLocalhost = true
+        }
         if let running = try? RunInfo.read(from: home.runInfoFile) {
             options.port = options.port ?? running.port
-            if running.insecureLocalhost == true, options.host == nil {
-                options.insecureLocalhost = true
-            }
             options.host = options.host ?? running.host
         }
         // With -o json the one object printed is the new daemon's health.
         if json { _ = try await DaemonStopper(home: home).stop() } else { try await stop(home) }
         try await start(home, options: options, json: json)
+    }
+
+    /// What the running daemon itself says, over the home's socket (never `SPL_SERVE_URL`);
+    /// false when none answers.
+    private static func authenticationIsOff(_ home: HomeLayout) async -> Bool {
+        let client = DaemonClient(home: home, timeoutSeconds: 5, endpoint: .socket(path: home.socketFile))
+        let health = try? await client.get("/health")
+        return health?.value(atPath: "tcp_auth")?.stringValue == "off"
     }
 }
