@@ -24,8 +24,8 @@ enum ReplicationMeasures {
         for round in 0..<rounds {
             let first = 1 + round * perRound
             var rates = (without: 0.0, with: 0.0)
-            for replicaFirst in round % 2 == 1 ? [true, false] : [false, true] {
-                if replicaFirst {
+            for withReplica in round.isMultiple(of: 2) ? [false, true] : [true, false] {
+                if withReplica {
                     rates.with = try ingest(perRound, into: replicated, from: first)
                     // Shipped before the other load starts, so neither load pays for the other.
                     try waitForReplica(replicated, shipped: Int64(first + perRound))
