@@ -329,7 +329,7 @@ public actor Replicator {
         let scratch = "\(folder)/.replica-snapshot-\(settings.name)-\(UInt32.random(in: .min ... .max))"
         defer { try? PrivateFiles.remove(scratch) }
         let started = ContinuousClock.now
-        let copy = try await StoreBackup.copy(store: store, to: scratch, placement: .replacing)
+        let copy = try await store.backup(to: scratch, placement: .replacing, progress: nil)
         // Up to a jump at most: the snapshot carries the records past it.
         _ = try await ship(through: copy.highestSequence)
         let compressed = try await BlockingWork.run { try Gzip.compress(Array(try Data(contentsOf: URL(fileURLWithPath: scratch)))) }

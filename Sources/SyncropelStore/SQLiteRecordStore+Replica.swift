@@ -38,7 +38,6 @@ public enum VerbatimAppendError: Error, Sendable, Equatable, CustomStringConvert
 extension SQLiteRecordStore {
     private static func positionKey(_ replica: String) -> String { "replica." + replica }
 
-    /// The persisted position of the replica named `replica`, or nil when it has none.
     public func replicaPosition(_ replica: String) async throws -> ReplicaPosition? {
         let key = Self.positionKey(replica)
         let text: String? = try await read { db in try StoreSchema.metaValue(db, key: key) }
@@ -49,7 +48,6 @@ extension SQLiteRecordStore {
         return ReplicaPosition(generation: generation, shippedSequence: sequence, chain: chain)
     }
 
-    /// Moves the replica's mark; called only after the objects up to it are durable in the replica.
     public func saveReplicaPosition(_ replica: String, _ position: ReplicaPosition) async throws {
         let key = Self.positionKey(replica)
         let value = JSONValue.object(JSONObject([
@@ -62,16 +60,12 @@ extension SQLiteRecordStore {
         }
     }
 
-    /// Forgets every replica's mark: a store restored from elsewhere starts new generations.
     public func dropReplicaPositions() async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'replica.%'")
         }
     }
 
-    /// Appends records exactly as another store held them (same sequence, `created_at`, signature),
-    /// in one transaction, keeping the thread summaries right. The caller has checked ids and
-    /// signatures; this checks only that the records continue the log.
     public func appendVerbatim(_ records: [StoredRecord]) async throws {
         guard let last = records.last else { return }
         do {

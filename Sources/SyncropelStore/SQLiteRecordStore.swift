@@ -149,7 +149,6 @@ public final class SQLiteRecordStore: RecordStore {
 
     // MARK: Following the log
 
-    /// The highest sequence committed so far (0 for an empty store).
     public var highestCommittedSequence: Int64 { writer.commits.highest }
 
     /// The highest committed sequence now, then again after every commit that created
@@ -167,9 +166,6 @@ public final class SQLiteRecordStore: RecordStore {
         writer.commits.observe()
     }
 
-    /// A thread's records in sequence order with `afterSequence < sequence <= throughSequence`
-    /// and, when `clockAbove` is given, `clock > clockAbove`: what a watcher replays before
-    /// it follows the thread live.
     public func threadRecords(
         _ thread: String, afterSequence: Int64, throughSequence: Int64, clockAbove: Int64?, limit: Int
     ) async throws -> [StoredRecord] {
@@ -313,11 +309,12 @@ public final class SQLiteRecordStore: RecordStore {
 
     // MARK: Maintenance
 
-    /// A consistent copy of the store while it keeps serving (see `StoreBackup`).
+    /// A consistent copy of the store file while it keeps serving: SQLite's online backup (see `StoreBackup`).
     public func backup(
-        to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
+        to destination: String, placement: StoreBackup.Placement = .replacing,
+        progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
     ) async throws(StoreError) -> StoreBackupResult {
-        try await StoreBackup.copy(from: database, to: destination, progress: progress)
+        try await StoreBackup.copy(from: database, to: destination, placement: placement, progress: progress)
     }
 
     /// Re-hashes every record and checks every signature (see `ContentAddressSweep`).

@@ -71,14 +71,6 @@ public enum StoreBackup {
         return try await copy(from: database, to: destination, placement: placement, progress: progress)
     }
 
-    /// Backs up the store a running daemon serves, without pausing its writers.
-    public static func copy(
-        store: SQLiteRecordStore, to destination: String, placement: Placement,
-        progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
-    ) async throws(StoreError) -> StoreBackupResult {
-        try await copy(from: store.database, to: destination, placement: placement, progress: progress)
-    }
-
     static func copy(
         from source: any DatabaseReader, to destination: String, placement: Placement = .replacing,
         progress: (@Sendable (StoreBackupProgress) -> Void)?

@@ -46,7 +46,7 @@ public enum TimestampedBackup {
         progress: (@Sendable (StoreBackupProgress) -> Void)?
     ) async throws -> TimestampedBackupResult {
         try await take(into: folder, home: home, passphrase: passphrase, at: date) { (destination) throws(StoreError) in
-            try await StoreBackup.copy(store: store, to: destination, placement: .keepingExisting, progress: progress)
+            try await store.backup(to: destination, placement: .keepingExisting, progress: progress)
         }
     }
 

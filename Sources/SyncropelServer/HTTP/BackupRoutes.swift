@@ -73,8 +73,7 @@ struct BackupRoutes {
     ) async throws -> JSONValue {
         do {
             if let destination {
-                let result = try await StoreBackup.copy(
-                    store: instance.store, to: destination, placement: .keepingExisting, progress: progress)
+                let result = try await instance.store.backup(to: destination, placement: .keepingExisting, progress: progress)
                 return BackupAnswer(backup: result, sealedKeys: nil, warning: nil).jsonValue
             }
             let folder = try instance.backupRoot.createInstanceFolder(for: instance.identity.didKey)
