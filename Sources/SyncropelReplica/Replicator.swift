@@ -59,7 +59,9 @@ public actor Replicator {
     public let settings: Settings
     /// The replica, counting what this replicator wrote to it (`status().writes`).
     let objects: CountingObjectStore
-    private let store: SQLiteRecordStore
+    private let store: any RecordStore
+    /// Where a new generation's snapshot is written before it is compressed and shipped.
+    private let scratchFolder: String
     private let did: DIDKey
     let layout: ReplicaLayout
     let logger: Logger
@@ -83,7 +85,8 @@ public actor Replicator {
 
     /// `sealKeys` gives the sealed keys file to ship once per run (nil: ship no keys).
     public init(
-        settings: Settings, objects: any ReplicaObjectStore, store: SQLiteRecordStore, did: DIDKey, logger: Logger,
+        settings: Settings, objects: any ReplicaObjectStore, store: any RecordStore, did: DIDKey, logger: Logger,
+        scratchFolder: String = NSTemporaryDirectory(),
         sealKeys: (@Sendable () throws -> [UInt8])? = nil, scheduleClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sealKeys = sealKeys
@@ -91,6 +94,7 @@ public actor Replicator {
         self.settings = settings
         self.objects = CountingObjectStore(objects)
         self.store = store
+        self.scratchFolder = scratchFolder
         self.did = did
         layout = ReplicaLayout(instanceTail: did.instanceTail)
         self.logger = logger
@@ -325,8 +329,7 @@ public actor Replicator {
     /// Snapshots the store and starts a generation from it; the previous generation first gets
     /// the records up to the snapshot, so every sequence stays restorable from one generation.
     private func startGeneration() async throws {
-        let folder = store.path == ":memory:" ? NSTemporaryDirectory() : URL(fileURLWithPath: store.path).deletingLastPathComponent().path
-        let scratch = "\(folder)/.replica-snapshot-\(settings.name)-\(UInt32.random(in: .min ... .max))"
+        let scratch = "\(scratchFolder)/.replica-snapshot-\(settings.name)-\(UInt32.random(in: .min ... .max))"
         defer { try? PrivateFiles.remove(scratch) }
         let started = ContinuousClock.now
         let copy = try await store.backup(to: scratch, placement: .replacing, progress: nil)

@@ -68,7 +68,7 @@ public struct StartupBackup: Sendable {
     ///
     /// `storeBytes` is the size of `hub.db` plus its `-wal`; the copy needs that plus 10 % free.
     public func run(
-        store: SQLiteRecordStore, storeBytes: Int64, progress: (@Sendable (Double) -> Void)? = nil
+        store: any RecordStore, storeBytes: Int64, progress: (@Sendable (Double) -> Void)? = nil
     ) async -> StartupBackupOutcome {
         let destination = generationPath(0)
         let incoming = "\(folder)/\(Self.incomingName)"
@@ -87,7 +87,7 @@ public struct StartupBackup: Sendable {
                 return .failed(
                     path: destination, reason: "not enough space: need \(needed) bytes, \(available) available in \(folder)")
             }
-            let copy = try await store.backup(to: incoming) { progress?($0.fractionCompleted) }
+            let copy = try await store.backup(to: incoming, placement: .replacing) { progress?($0.fractionCompleted) }
             let survivors = Self.survivors(of: generations, storeRecords: copy.recordCount)
             // Oldest first: each move lands on a generation that is dropped or already moved on.
             for (position, survivor) in survivors.enumerated().reversed() where survivor.index != position + 1 {

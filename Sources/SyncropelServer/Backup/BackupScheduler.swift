@@ -33,7 +33,7 @@ public actor BackupScheduler {
     /// `passphrase` is the daemon's `SPL_BACKUP_PASSPHRASE`; nil or empty means keys are not sealed.
     /// One that is too short is kept, so every run reports why the keys were not sealed.
     public init(
-        settings: HomeConfig.Backup, store: SQLiteRecordStore, home: HomeLayout, backupRoot: BackupRoot, did: DIDKey,
+        settings: HomeConfig.Backup, store: any RecordStore, home: HomeLayout, backupRoot: BackupRoot, did: DIDKey,
         passphrase: String?, logger: Logger
     ) {
         schedule = Schedule(settings)
@@ -129,7 +129,7 @@ public actor BackupScheduler {
 extension BackupScheduler {
     /// One timed backup and the pruning after it; everything it needs, so it runs off the actor.
     struct Job: Sendable {
-        let store: SQLiteRecordStore
+        let store: any RecordStore
         let home: HomeLayout
         let backupRoot: BackupRoot
         let did: DIDKey

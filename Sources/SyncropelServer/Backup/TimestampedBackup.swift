@@ -42,7 +42,7 @@ public enum TimestampedBackupError: Error, Sendable, CustomStringConvertible {
 public enum TimestampedBackup {
     /// Backs up the store a running daemon serves, without pausing it.
     public static func take(
-        store: SQLiteRecordStore, into folder: String, home: HomeLayout, passphrase: String?, at date: Date,
+        store: any RecordStore, into folder: String, home: HomeLayout, passphrase: String?, at date: Date,
         progress: (@Sendable (StoreBackupProgress) -> Void)?
     ) async throws -> TimestampedBackupResult {
         try await take(into: folder, home: home, passphrase: passphrase, at: date) { (destination) throws(StoreError) in

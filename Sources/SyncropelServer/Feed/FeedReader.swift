@@ -13,13 +13,13 @@ struct FeedReader {
     static let replayPage = 500
 
     let subscription: FeedSubscription
-    let store: SQLiteRecordStore
+    let store: any RecordStore
     private var replayCursor: Int64?
     private var events: AsyncStream<FeedSubscription.Event>.AsyncIterator
     private var lastLiveCount = 0
     private var isDone = false
 
-    init(subscription: FeedSubscription, store: SQLiteRecordStore) {
+    init(subscription: FeedSubscription, store: any RecordStore) {
         self.subscription = subscription
         self.store = store
         events = subscription.events.makeAsyncIterator()

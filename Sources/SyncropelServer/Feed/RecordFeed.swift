@@ -20,7 +20,7 @@ actor RecordFeed {
     /// Frames a watcher may have unwritten before it is ended `lagged`.
     let capacity: Int
     private let logger: Logger
-    private var store: SQLiteRecordStore?
+    private var store: (any RecordStore)?
     private var follower: Task<Void, Never>?
     /// Every record up to this sequence has been handed to the watchers of its thread.
     private var delivered: Int64 = 0
@@ -51,7 +51,7 @@ actor RecordFeed {
     /// the feed is shut down. The first watcher attaches the feed to `store`. Throws
     /// `TOO_MANY_WATCHES` when `maxWatchers` are open.
     func subscribe(
-        thread: String, replay: ReplayStart, store: SQLiteRecordStore,
+        thread: String, replay: ReplayStart, store: any RecordStore,
         closeConnection: @escaping @Sendable () -> Void
     ) throws(APIError) -> FeedSubscription? {
         guard !isShutDown else { return nil }
@@ -97,7 +97,7 @@ actor RecordFeed {
         logger.info("watches closed for shutdown: \(all.count)")
     }
 
-    private func attach(_ store: SQLiteRecordStore) {
+    private func attach(_ store: any RecordStore) {
         guard self.store == nil else { return }
         self.store = store
         // Read before observing: the stream starts with the highest sequence again, so a

@@ -110,8 +110,10 @@ public struct Daemon: Sendable {
         } else if !LoopbackAddress.contains(host) {
             warnPlainHTTP(bind: "\(host):\(port)", logger: logger)
         }
-        let storePath = try resolveStorePath(config)
-        if !options.memory && !isNewHome { try refuseMissingStore(storePath: storePath, identity: identity, config: config) }
+        let storeLocation = options.memory ? StoreLocation.memory : .file(try resolveStorePath(config))
+        if let storePath = storeLocation.filePath, !isNewHome {
+            try refuseMissingStore(storePath: storePath, identity: identity, config: config)
+        }
         if config.identity.did == nil { config.identity.did = identity.didKey.description }
 
         // Read before the lock: taking it replaces the stamp with our pid, so a crash leaves none.
@@ -159,7 +161,7 @@ public struct Daemon: Sendable {
         ).buildResponder()
         let bind = "\(host):\(port)"
         let sequence = StartupSequence(
-            home: home, config: config, identity: identity, options: options, storePath: storePath,
+            home: home, config: config, identity: identity, options: options, storeLocation: storeLocation,
             backupRoot: backupRoot, cleanShutdownStamp: stamp, version: version, bind: bind, startedAt: startedAt,
             environment: environment, logger: logger, reportPhase: { phase in
                 gate.setPhase(phase)

@@ -8,7 +8,8 @@ public final class Instance: Sendable {
     public let home: HomeLayout
     public let config: HomeConfig
     public let identity: SigningIdentity
-    public let store: SQLiteRecordStore
+    public let store: any RecordStore
+    public let storeLocation: StoreLocation
     public let derived: DerivedState
     public let backupRoot: BackupRoot
     public let startupBackup: StartupBackupReport
@@ -29,8 +30,8 @@ public final class Instance: Sendable {
     public let tcpAuthentication: Bool
 
     public init(
-        home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: SQLiteRecordStore,
-        derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
+        home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: any RecordStore,
+        storeLocation: StoreLocation, derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
         startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler, replication: Replication,
         serviceAccounts: ServiceAccountWriter, tcpAuthentication: Bool
     ) {
@@ -38,6 +39,7 @@ public final class Instance: Sendable {
         self.config = config
         self.identity = identity
         self.store = store
+        self.storeLocation = storeLocation
         self.derived = derived
         self.backupRoot = backupRoot
         self.startupBackup = startupBackup
@@ -55,7 +57,7 @@ public final class Instance: Sendable {
 
     /// `spl serve --memory`: nothing of this instance is on disk, so none of its copies belong
     /// in the instance folder, which holds the backups of the store on disk.
-    public var storeIsInMemory: Bool { store.path == ":memory:" }
+    public var storeIsInMemory: Bool { storeLocation == .memory }
 }
 
 /// What the startup backup did, as `/health.backup` and `spl status` report it.

@@ -89,8 +89,8 @@ final class InstanceService: Service, Sendable {
         var stamp: [UInt8]?
         do {
             try await instance.store.close()
-            if !instance.storeIsInMemory {
-                stamp = try CleanShutdownStamp(storePath: instance.store.path).encoded
+            if let path = instance.storeLocation.filePath {
+                stamp = try CleanShutdownStamp(storePath: path).encoded
             }
         } catch {
             logger.error("store did not close cleanly (the next start runs quick_check): \(error)")

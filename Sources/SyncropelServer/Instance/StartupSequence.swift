@@ -12,7 +12,7 @@ struct StartupSequence {
     let config: HomeConfig
     let identity: SigningIdentity
     let options: ServeOptions
-    let storePath: String
+    let storeLocation: StoreLocation
     let backupRoot: BackupRoot
     /// The clean-shutdown stamp the previous daemon left in run/spl.lock, read before the lock was taken.
     let cleanShutdownStamp: CleanShutdownStamp?
@@ -26,18 +26,18 @@ struct StartupSequence {
 
     func run() async throws(StartupError) -> Instance {
         reportPhase("checking")
-        if !options.memory && fileSize(storePath) > 0 { try checkStore() }
+        if let path = storeLocation.filePath, fileSize(path) > 0 { try checkStore(path) }
         let store = try openStore()
         do {
             if let storeDID = try await store.metadata().instanceDID, storeDID != identity.didKey.instanceDID {
-                logger.warning("store \(storePath) was created by \(storeDID), not by this home's \(identity.didKey.instanceDID)")
+                logger.warning("store \(store.url) was created by \(storeDID), not by this home's \(identity.didKey.instanceDID)")
             }
         } catch {
-            throw .store("store \(storePath) cannot be read: \(error)")
+            throw .store("store \(store.url) cannot be read: \(error)")
         }
         let backup = await startupBackup(store)
         let derived = DerivedState(store: store, trustedSigner: identity.didKey.description, logger: Logger(label: "fold"))
-        try await fold(derived)
+        try await fold(derived, storeURL: store.url)
         try await writeBootstrapLearn(store)
         let serviceAccounts = ServiceAccountWriter(store: store, identity: identity, derived: derived)
         try await mintBootstrapToken(serviceAccounts, derived: derived)
@@ -45,7 +45,7 @@ struct StartupSequence {
         // Timed copies of an in-memory store would land in the instance folder beside the disk
         // store's backups and pass for them: a --memory daemon never takes them.
         var backupSettings = config.backup
-        if options.memory { backupSettings.auto = false }
+        if storeLocation == .memory { backupSettings.auto = false }
         let autoBackup = BackupScheduler(
             settings: backupSettings, store: store, home: home, backupRoot: backupRoot, did: identity.didKey,
             passphrase: passphrase, logger: Logger(label: "backup"))
@@ -53,7 +53,8 @@ struct StartupSequence {
             replicas: config.replicas, environment: environment, home: home, store: store, did: identity.didKey,
             logger: Logger(label: "replica"))
         return Instance(
-            home: home, config: config, identity: identity, store: store, derived: derived, backupRoot: backupRoot,
+            home: home, config: config, identity: identity, store: store, storeLocation: storeLocation, derived: derived,
+            backupRoot: backupRoot,
             startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,
             autoBackup: autoBackup, replication: replication, serviceAccounts: serviceAccounts,
             tcpAuthentication: !options.insecureLocalhost)
@@ -85,7 +86,7 @@ struct StartupSequence {
     }
 
     /// Header, schema and `records` always; `quick_check` unless the file is as the last clean stop left it.
-    private func checkStore() throws(StartupError) {
+    private func checkStore(_ storePath: String) throws(StartupError) {
         let fullCheck = CleanShutdownStamp.isFullCheckNeeded(storePath: storePath, stamp: cleanShutdownStamp)
         let started = ContinuousClock.now
         do {
@@ -98,20 +99,23 @@ struct StartupSequence {
         }
     }
 
-    private func openStore() throws(StartupError) -> SQLiteRecordStore {
+    private func openStore() throws(StartupError) -> any RecordStore {
         let storeOptions = SQLiteRecordStore.Options(
             createdByVersion: version, instanceDID: identity.didKey.instanceDID,
             durability: config.store.durability == .full ? .full : .normal)
         do {
-            return options.memory ? try .inMemory(options: storeOptions) : try SQLiteRecordStore(path: storePath, options: storeOptions)
+            switch storeLocation {
+            case .memory: return try SQLiteRecordStore.inMemory(options: storeOptions)
+            case .file(let path): return try SQLiteRecordStore(path: path, options: storeOptions)
+            }
         } catch {
             throw .store(error.description)
         }
     }
 
     /// SPEC 8.1. A failed backup is reported, never fatal.
-    private func startupBackup(_ store: SQLiteRecordStore) async -> StartupBackupReport {
-        guard !options.memory else { return .none }
+    private func startupBackup(_ store: any RecordStore) async -> StartupBackupReport {
+        guard storeLocation != .memory else { return .none }
         reportPhase("backup 0%")
         let folder: String
         do {
@@ -121,7 +125,7 @@ struct StartupSequence {
             return StartupBackupReport(status: .failed, path: backupRoot.path, writtenAt: nil, records: nil, error: "\(error)")
         }
         let backup = StartupBackup(folder: folder)
-        let storeBytes = fileSize(storePath) + fileSize(storePath + "-wal")
+        let storeBytes = storeLocation.filePath.map { fileSize($0) + fileSize($0 + "-wal") } ?? 0
         let lastPercent = LastPercent()
         let started = ContinuousClock.now
         let outcome = await backup.run(store: store, storeBytes: storeBytes) { fraction in
@@ -149,7 +153,7 @@ struct StartupSequence {
         }
     }
 
-    private func fold(_ derived: DerivedState) async throws(StartupError) {
+    private func fold(_ derived: DerivedState, storeURL: String) async throws(StartupError) {
         reportPhase("folding")
         let started = ContinuousClock.now
         do {
@@ -159,12 +163,12 @@ struct StartupSequence {
             let rules = await derived.config.rules.count
             logger.info("derived state ready: \(folded) records folded, \(threads) threads, \(rules) engine rules in \(milliseconds(since: started)) ms")
         } catch {
-            throw .store("store \(storePath) could not be folded: \(error)")
+            throw .store("store \(storeURL) could not be folded: \(error)")
         }
     }
 
     /// SPEC 5.2 step 8: a new store says who made it.
-    private func writeBootstrapLearn(_ store: SQLiteRecordStore) async throws(StartupError) {
+    private func writeBootstrapLearn(_ store: any RecordStore) async throws(StartupError) {
         do {
             guard try await store.counts().records == 0 else { return }
             let body = JSONObject([

@@ -28,7 +28,7 @@ public final class Replication: Sendable {
     /// `environment` and `home` give an S3 replica its credentials, and with SPL_BACKUP_PASSPHRASE
     /// the keys every replica ships sealed (and the key of an encrypted one).
     init(
-        replicas: [HomeConfig.Replica], environment: [String: String], home: HomeLayout, store: SQLiteRecordStore, did: DIDKey,
+        replicas: [HomeConfig.Replica], environment: [String: String], home: HomeLayout, store: any RecordStore, did: DIDKey,
         logger: Logger
     ) {
         var replicators: [Replicator] = []
@@ -42,7 +42,8 @@ public final class Replication: Sendable {
             do {
                 let objects = try ReplicaLocation.objectStore(for: replica, environment: environment, home: home)
                 let replicator = Replicator(
-                    settings: .init(replica), objects: objects, store: store, did: did, logger: logger, sealKeys: sealKeys)
+                    settings: .init(replica), objects: objects, store: store, did: did, logger: logger,
+                    scratchFolder: home.root, sealKeys: sealKeys)
                 replicators.append(replicator)
                 if replica.ack == .afterReplica {
                     acknowledgement = ReplicaAcknowledgement(replica: replica, waiters: replicator.shippedWaiters)
