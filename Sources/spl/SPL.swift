@@ -33,6 +33,7 @@ struct SPL: AsyncParsableCommand {
             ConfigCommand.self,
             TaskCommand.self,
             BackupCommand.self,
+            StoreCommand.self,
             ServiceAccountCommand.self,
             TokenCommand.self,
             DrillCommand.self,
