@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
         // gzip for replica snapshots and segments (system zlib), so a replica reads with zcat.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        // The PostgreSQL client of PostgresRecordStore ([store] url = "postgresql://…", issue 14).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure protocol: JSON, canonical form, records, identities, folds. No I/O.
@@ -40,10 +42,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // The record store interface and its SQLite implementation.
+        // The record store interface and its SQLite and PostgreSQL implementations.
         .target(
             name: "SyncropelStore",
-            dependencies: ["SyncropelKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "SyncropelKit", .product(name: "GRDB", package: "GRDB.swift"),
+                // PostgresRecordStore's client; swift-log only to silence its internal logger.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Continuous replication: the replica object format, file and S3 object stores,
         // restore from a replica. Knows the store, never HTTP routes.
@@ -110,7 +117,14 @@ let package = Package(
         .target(name: "SyncropelTestSupport", path: "Tests/Support"),
         .testTarget(name: "SyncropelKitTests", dependencies: ["SyncropelKit", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources")]),
         .testTarget(name: "SyncropelHomeTests", dependencies: ["SyncropelHome", "SyncropelTestSupport"]),
-        .testTarget(name: "SyncropelStoreTests", dependencies: ["SyncropelStore", "SyncropelTestSupport"]),
+        .testTarget(
+            name: "SyncropelStoreTests",
+            dependencies: [
+                "SyncropelStore", "SyncropelTestSupport",
+                // PostgresQuery, to damage rows of a PostgreSQL store through its own SQL.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(name: "SyncropelReplicaTests", dependencies: ["SyncropelReplica", "SyncropelHome", "SyncropelTestSupport"]),
         .testTarget(
             name: "SyncropelServerTests",

@@ -155,6 +155,23 @@ struct SweptRow: Sendable {
     let sig: String?
     let signer: String?
 
+    /// A row read from a database whose columns have fixed types (PostgreSQL's).
+    init(
+        sequence: Int64, storedID: String, thread: String, actor: String, clock: Int64, act: String,
+        canonical: [UInt8], judgedBy: String?, sig: String?, signer: String?
+    ) {
+        self.sequence = sequence
+        self.storedID = storedID
+        self.thread = thread.databaseValue
+        self.actor = actor.databaseValue
+        self.clock = clock.databaseValue
+        self.act = act.databaseValue
+        self.canonical = canonical
+        self.judgedBy = judgedBy
+        self.sig = sig
+        self.signer = signer
+    }
+
     init(_ row: Row) throws {
         sequence = try row.decode(atIndex: 0)
         storedID = try row.decode(atIndex: 1)

@@ -75,24 +75,11 @@ struct GroupCommit: Sendable {
     }
 
     private func write(_ request: IngestRequest, createdAt: Int64, _ db: Database) throws -> [IngestResult] {
-        var results: [IngestResult] = []
-        results.reserveCapacity(request.entries.count)
-        var threads: [String: ThreadGrowth] = [:]
+        var written = WrittenRecords()
         for (index, entry) in request.entries.enumerated() {
             do {
-                let record: Record
-                switch entry {
-                case .ready(let ready):
-                    record = ready
-                case .needsClock(let draft):
-                    let clock = try nextClock(thread: draft.thread, db)
-                    record = try IngestRequest.finish(draft.record(assignedClock: clock), signer: request.signer)
-                }
-                let result = try insert(record, createdAt: createdAt, db)
-                if result.status == .created {
-                    threads[record.thread, default: ThreadGrowth()].add(clock: record.clock)
-                }
-                results.append(result)
+                let clock = try entry.threadNeedingClock.map { try nextClock(thread: $0, db) }
+                written.add(try insert(try request.record(entry, clock: clock), createdAt: createdAt, db))
             } catch let error as RecordError {
                 throw request.locate(error, at: index)
             }
@@ -102,20 +89,32 @@ struct GroupCommit: Sendable {
             ON CONFLICT (id) DO UPDATE SET record_count = record_count + excluded.record_count,
                 last_clock = max(last_clock, excluded.last_clock), updated_at = max(updated_at, excluded.updated_at)
             """)
-        for (thread, growth) in threads {
+        for (thread, growth) in written.threads {
             try upsert.execute(arguments: [thread, growth.count, growth.lastClock, createdAt])
         }
-        return results
+        return written.results
     }
 
     /// The thread's highest clock (any actor) + 1, or 0 on an empty thread; at least the floor.
     private func nextClock(thread: String, _ db: Database) throws -> Int64 {
         let statement = try db.cachedStatement(sql: "SELECT max(clock) FROM records WHERE thread = ?")
-        guard let highest = try Int64.fetchOne(statement, arguments: [thread]) else { return floor ?? 0 }
+        return try Self.clock(after: try Int64.fetchOne(statement, arguments: [thread]), thread: thread, floor: floor)
+    }
+
+    /// The clock a draft gets on a thread whose highest clock is `highest` (nil: an empty thread).
+    static func clock(after highest: Int64?, thread: String, floor: Int64?) throws -> Int64 {
+        guard let highest else { return floor ?? 0 }
         guard highest < Int64.max else {
             throw RecordError(.invalidClock, field: "clock", "thread \(thread) has no clock left after \(Int64.max)")
         }
         return max(highest + 1, floor ?? 0)
+    }
+
+    /// The refusal of `record` where `other` (an id) already holds its (thread, actor, clock).
+    static func duplicateClock(_ record: Record, other: String?) -> RecordError {
+        RecordError(
+            .duplicateClock, field: "clock",
+            "\(record.actor) already wrote \(other ?? "another record") at clock \(record.clock) on thread \(record.thread)")
     }
 
     /// The sequence to give explicitly: the floor while the log is below it, else nil (SQLite's
@@ -146,15 +145,25 @@ struct GroupCommit: Sendable {
             return IngestResult(stored: try StoredRecordRow.decode(row, path: path), status: .exists)
         }
         let clash = try db.cachedStatement(sql: "SELECT id FROM records WHERE thread = ? AND clock = ? AND actor = ?")
-        let other = try String.fetchOne(clash, arguments: [record.thread, record.clock, record.actor]) ?? "another record"
-        throw RecordError(
-            .duplicateClock, field: "clock",
-            "\(record.actor) already wrote \(other) at clock \(record.clock) on thread \(record.thread)")
+        throw Self.duplicateClock(record, other: try String.fetchOne(clash, arguments: [record.thread, record.clock, record.actor]))
+    }
+}
+
+/// What one request wrote: its results in order, and what they add to each thread's summary.
+struct WrittenRecords {
+    var results: [IngestResult] = []
+    var threads: [String: ThreadGrowth] = [:]
+
+    mutating func add(_ result: IngestResult) {
+        if result.status == .created {
+            threads[result.stored.record.thread, default: ThreadGrowth()].add(clock: result.clock)
+        }
+        results.append(result)
     }
 }
 
 /// How much a request adds to one thread's summary.
-private struct ThreadGrowth {
+struct ThreadGrowth {
     var count: Int64 = 0
     var lastClock: Int64 = .min
 

@@ -8,6 +8,11 @@ struct IngestRequest: Sendable {
     enum Entry: Sendable {
         case ready(Record)
         case needsClock(RecordDraft)
+
+        /// The thread whose next clock this entry takes, or nil when the sender gave one.
+        var threadNeedingClock: String? {
+            if case .needsClock(let draft) = self { draft.thread } else { nil }
+        }
     }
 
     let entries: [Entry]
@@ -48,6 +53,15 @@ struct IngestRequest: Sendable {
         }
         try record.verifySignature()
         return record
+    }
+
+    /// The record `entry` stores: as it came, or the draft given `clock` (the thread's next
+    /// clock, which the writer looks up for such an entry) and then signed.
+    func record(_ entry: Entry, clock: Int64?) throws -> Record {
+        switch entry {
+        case .ready(let record): record
+        case .needsClock(let draft): try Self.finish(draft.record(assignedClock: clock ?? 0), signer: signer)
+        }
     }
 
     func locate(_ error: RecordError, at index: Int) -> RecordError {

@@ -13,108 +13,51 @@ import Synchronization
 /// when the writer was idle saved nothing with one client and cost 10 % with
 /// four: it held one of the two task threads for the whole commit.)
 final class RecordWriter: Sendable {
-    private struct Pending {
-        let request: IngestRequest
-        let continuation: CheckedContinuation<[IngestResult], any Error>
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var isCommitting = false
-        var isClosed = false
-        var drainWaiters: [CheckedContinuation<Void, Never>] = []
-    }
-
     private let database: any DatabaseWriter
     private let path: String
     private let assignmentFloor: Int64?
     /// Hears the highest sequence after each commit that created records.
     let commits: CommitNotifier
     private let queue = DispatchQueue(label: "syncropel.store.writer")
-    private let state = Mutex(State())
+    private let requests: IngestQueue
 
     init(database: any DatabaseWriter, path: String, highestSequence: Int64, assignmentFloor: Int64?) {
         self.database = database
         self.path = path
         self.assignmentFloor = assignmentFloor
         commits = CommitNotifier(highest: highestSequence)
+        requests = IngestQueue(path: path)
     }
 
     func submit(_ request: IngestRequest) async throws -> [IngestResult] {
-        try await withCheckedThrowingContinuation { continuation in
-            let startsCommitting = state.withLock { state -> Bool? in
-                guard !state.isClosed else { return nil }
-                state.pending.append(Pending(request: request, continuation: continuation))
-                defer { state.isCommitting = true }
-                return !state.isCommitting
-            }
-            switch startsCommitting {
-            case nil: continuation.resume(throwing: StoreError.closed(path: path))
-            case true?: queue.async { self.commitPending() }
-            case false?: break
-            }
-        }
+        try await requests.submit(request) { queue.async { self.commitPending() } }
     }
 
     /// Refuses new requests and returns once every accepted one is committed or failed;
     /// false when the writer was already closed.
     func close() async -> Bool {
-        let wasClosed = state.withLock { state in
-            defer { state.isClosed = true }
-            return state.isClosed
-        }
-        guard !wasClosed else { return false }
-        await withCheckedContinuation { continuation in
-            let isIdle = state.withLock { state in
-                if state.isCommitting { state.drainWaiters.append(continuation) }
-                return !state.isCommitting
-            }
-            if isIdle { continuation.resume() }
-        }
+        guard await requests.close() else { return false }
         commits.close()
         return true
     }
 
     /// Commits what is pending, again and again, until nothing is.
     private func commitPending() {
-        while true {
-            let group = state.withLock { state -> [Pending] in
-                defer { state.pending.removeAll() }
-                return state.pending
+        repeat {
+            while let group = requests.takeGroup() {
+                let outcomes = commit(group.map(\.request))
+                for (item, outcome) in zip(group, outcomes) {
+                    item.resume(with: outcome)
+                }
             }
-            guard !group.isEmpty else { break }
-            let outcomes = commit(group.map(\.request))
-            for (item, outcome) in zip(group, outcomes) {
-                item.continuation.resume(with: outcome)
-            }
-        }
-        releaseWriter()
-    }
-
-    /// Marks the writer idle, unless a request queued since the last look (then it commits
-    /// that too), and wakes whoever waits for the writer to drain.
-    private func releaseWriter() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>]? in
-            guard state.pending.isEmpty else { return nil }
-            state.isCommitting = false
-            defer { state.drainWaiters.removeAll() }
-            return state.drainWaiters
-        }
-        guard let waiters else {
-            queue.async { self.commitPending() }
-            return
-        }
-        waiters.forEach { $0.resume() }
+        } while !requests.becomeIdle()
     }
 
     /// One transaction for `requests`; announces the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) -> [Result<[IngestResult], any Error>] {
         let commit = GroupCommit(path: path, floor: assignmentFloor)
         let outcomes = database.writeWithoutTransaction { db in commit.run(requests, in: db) }
-        let created = outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
-        if let highest = created.map(\.stored.sequence).max() {
-            commits.committed(through: highest)
-        }
+        commits.announce(outcomes)
         return outcomes
     }
 }
@@ -157,10 +100,21 @@ final class CommitNotifier: Sendable {
         return stream
     }
 
+    /// The highest sequence the records created by a group commit's `outcomes` reach, if any.
+    func announce(_ outcomes: [Result<[IngestResult], any Error>]) {
+        let created = outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
+        if let highest = created.map(\.stored.sequence).max() {
+            committed(through: highest)
+        }
+    }
+
+    /// Records that the log reaches `sequence`; heard only when that is higher than before
+    /// (a PostgreSQL store also hears its own commits back from `NOTIFY`).
     func committed(through sequence: Int64) {
         // Yielded outside the lock: a stream's termination handler takes it again.
-        let observers = state.withLock { state in
-            state.highest = max(state.highest, sequence)
+        let observers = state.withLock { state -> [AsyncStream<Int64>.Continuation] in
+            guard sequence > state.highest else { return [] }
+            state.highest = sequence
             return Array(state.observers.values)
         }
         for observer in observers {

@@ -16,6 +16,22 @@ public struct ReplicaPosition: Sendable, Equatable {
         self.shippedSequence = shippedSequence
         self.chain = chain
     }
+
+    /// The position as `meta` holds it under `replica.<name>`, in either backend.
+    var metaValue: String {
+        JSONValue.object(JSONObject([
+            "generation": .string(generation), "sequence": .integer(JSONInteger(shippedSequence)), "chain": .string(chain),
+        ])).serialized()
+    }
+
+    /// Reads `metaValue`; nil for anything else.
+    init?(metaValue text: String) {
+        guard case .object(let object)? = try? JSONParser.parse(Array(text.utf8)),
+            let generation = object["generation"]?.stringValue, let sequence = object["sequence"]?.int64Value,
+            let chain = object["chain"]?.stringValue
+        else { return nil }
+        self.init(generation: generation, shippedSequence: sequence, chain: chain)
+    }
 }
 
 /// Why stored records could not be appended as they are.
@@ -41,19 +57,12 @@ extension SQLiteRecordStore {
     public func replicaPosition(_ replica: String) async throws -> ReplicaPosition? {
         let key = Self.positionKey(replica)
         let text: String? = try await read { db in try StoreSchema.metaValue(db, key: key) }
-        guard let text, case .object(let object)? = try? JSONParser.parse(Array(text.utf8)),
-            let generation = object["generation"]?.stringValue, let sequence = object["sequence"]?.int64Value,
-            let chain = object["chain"]?.stringValue
-        else { return nil }
-        return ReplicaPosition(generation: generation, shippedSequence: sequence, chain: chain)
+        return text.flatMap(ReplicaPosition.init(metaValue:))
     }
 
     public func saveReplicaPosition(_ replica: String, _ position: ReplicaPosition) async throws {
         let key = Self.positionKey(replica)
-        let value = JSONValue.object(JSONObject([
-            "generation": .string(position.generation), "sequence": .integer(JSONInteger(position.shippedSequence)),
-            "chain": .string(position.chain),
-        ])).serialized()
+        let value = position.metaValue
         try await write { db in
             try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .execute(arguments: [key, value])

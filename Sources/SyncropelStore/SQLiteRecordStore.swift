@@ -369,7 +369,7 @@ public final class SQLiteRecordStore: RecordStore {
 
 extension ThreadPage {
     /// From a backward read; a page reached from a cursor has newer records after it.
-    fileprivate init(newestFirst records: [StoredRecord], hasOlder: Bool, fromCursor: Bool) {
+    init(newestFirst records: [StoredRecord], hasOlder: Bool, fromCursor: Bool) {
         let page = Array(records.reversed())
         self.init(
             records: page,
@@ -378,7 +378,7 @@ extension ThreadPage {
     }
 
     /// From a forward read; a page reached from a cursor has older records before it.
-    fileprivate init(oldestFirst page: [StoredRecord], hasNewer: Bool, fromCursor: Bool) {
+    init(oldestFirst page: [StoredRecord], hasNewer: Bool, fromCursor: Bool) {
         self.init(
             records: page,
             olderCursor: fromCursor ? page.first.map { ThreadCursor(.older, at: $0) } : nil,
@@ -387,7 +387,7 @@ extension ThreadPage {
 }
 
 extension ThreadCursor {
-    fileprivate init(_ direction: Direction, at stored: StoredRecord) {
+    init(_ direction: Direction, at stored: StoredRecord) {
         self.init(direction, clock: stored.record.clock, sequence: stored.sequence)
     }
 }

@@ -2,16 +2,29 @@ import Foundation
 import Glibc
 import GRDB
 
-/// How far a backup has copied, in database pages.
+/// How far a backup has copied: database pages for SQLite's file copy, records for a
+/// PostgreSQL store's record-level snapshot.
 public struct StoreBackupProgress: Sendable, Equatable {
-    public let copiedPages: Int
-    public let totalPages: Int
-    /// True on the last report, once every page is copied.
+    public let done: Int
+    public let total: Int
+    /// True on the last report, once everything is copied.
     public let isCompleted: Bool
 
-    public var fractionCompleted: Double {
-        totalPages == 0 ? 1 : Double(copiedPages) / Double(totalPages)
+    public init(done: Int, total: Int, isCompleted: Bool) {
+        self.done = done
+        self.total = total
+        self.isCompleted = isCompleted
     }
+
+    public var fractionCompleted: Double {
+        total == 0 ? 1 : Double(done) / Double(total)
+    }
+
+    @available(*, deprecated, renamed: "done", message: "a PostgreSQL store's backup counts records, not pages")
+    public var copiedPages: Int { done }
+
+    @available(*, deprecated, renamed: "total", message: "a PostgreSQL store's backup counts records, not pages")
+    public var totalPages: Int { total }
 }
 
 /// A backup file that is written, synced and in place.
@@ -75,22 +88,15 @@ public enum StoreBackup {
         from source: any DatabaseReader, to destination: String, placement: Placement = .replacing,
         progress: (@Sendable (StoreBackupProgress) -> Void)?
     ) async throws(StoreError) -> StoreBackupResult {
-        if placement == .keepingExisting, (try? DurableFile.status(destination)) != nil {
-            throw StoreError.destinationExists(path: destination)
-        }
-        let destinationURL = URL(fileURLWithPath: destination)
-        let folder = destinationURL.deletingLastPathComponent().path
-        let temporary = "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
-        do {
+        try await write(to: destination, placement: placement) { temporary in
             let copy = try DatabaseQueue(path: temporary)
-            let (recordCount, highestSequence) = try await copy.writeWithoutTransaction { copyDB in
+            let counts = try await copy.writeWithoutTransaction { copyDB in
                 let counts = try source.read { sourceDB in
                     // The first read fixes the snapshot that the backup then copies.
                     let row = try Row.fetchOne(sourceDB, sql: "SELECT count(*), coalesce(max(sequence), 0) FROM records")!
                     try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
                         progress?(StoreBackupProgress(
-                            copiedPages: step.completedPageCount, totalPages: step.totalPageCount,
-                            isCompleted: step.isCompleted))
+                            done: step.completedPageCount, total: step.totalPageCount, isCompleted: step.isCompleted))
                     }
                     return (try row.decode(Int64.self, atIndex: 0), try row.decode(Int64.self, atIndex: 1))
                 }
@@ -98,6 +104,25 @@ public enum StoreBackup {
                 return counts
             }
             try copy.close()
+            return counts
+        }
+    }
+
+    /// Writes a backup file at a temporary name beside `destination` with `body`, which returns
+    /// the record count and highest sequence it holds; then makes it 0600, fsyncs it, puts it in
+    /// place by `placement` and fsyncs the folder. On failure nothing is left behind.
+    static func write(
+        to destination: String, placement: Placement,
+        _ body: (_ temporary: String) async throws -> (recordCount: Int64, highestSequence: Int64)
+    ) async throws(StoreError) -> StoreBackupResult {
+        if placement == .keepingExisting, (try? DurableFile.status(destination)) != nil {
+            throw StoreError.destinationExists(path: destination)
+        }
+        let destinationURL = URL(fileURLWithPath: destination)
+        let folder = destinationURL.deletingLastPathComponent().path
+        let temporary = "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
+        do {
+            let (recordCount, highestSequence) = try await body(temporary)
             try DurableFile.setMode(temporary, 0o600)
             try DurableFile.sync(temporary)
             switch placement {
@@ -115,6 +140,13 @@ public enum StoreBackup {
             if case StoreError.destinationExists = error { throw .destinationExists(path: destination) }
             throw StoreError.backupFailed(destination: destination, reason: reason(error))
         }
+    }
+
+    /// Switches a closed store file to `journal_mode=DELETE`, so it opens with no -wal or -shm beside it.
+    static func useRollbackJournal(_ path: String) throws {
+        let file = try DatabaseQueue(path: path)
+        try file.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+        try file.close()
     }
 
     /// Puts `temporary` at `destination` only if nothing is there: `link` fails with EEXIST

@@ -31,6 +31,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case signingFailed(reason: String)
     /// `meta.assignment_floor` holds something no restore writes (`found`, as SQLite holds it).
     case badAssignmentFloor(path: String, found: String)
+    /// The PostgreSQL server cannot be reached, or the connection broke mid-request: nothing
+    /// of the request is acknowledged, and the same request may succeed once it is back.
+    case unavailable(url: String, reason: String)
+    /// PostgreSQL refused or failed a request: its own message and SQLSTATE.
+    case postgres(url: String, message: String)
 
     public var description: String {
         switch self {
@@ -57,6 +62,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badAssignmentFloor(let path, let found):
             return "store \(path) has assignment_floor \(found) in its meta table, not a whole number from 0 to "
                 + "\(AssignmentFloor.maximum); the file was changed outside spl, restore it from a backup"
+        case .unavailable(let url, let reason):
+            return "store \(url) is unavailable: \(reason); nothing was written, try again once the server is back"
+        case .postgres(let url, let message):
+            return "store \(url) failed: \(message)"
         }
     }
 

@@ -12,11 +12,19 @@ enum StoredRecordRow {
     static let columns = "sequence, id, canonical, judged_by, sig, signer, created_at"
 
     static func decode(_ row: Row, path: String) throws -> StoredRecord {
-        let sequence: Int64 = try row.decode(atIndex: 0)
-        let storedID: String = try row.decode(atIndex: 1)
-        let canonical = try row.withUnsafeData(atIndex: 2) { [UInt8]($0 ?? Data()) }
-        let judgedBy: String? = try row.decode(atIndex: 3)
-        let signature = RecordSignature(storedSig: try row.decode(atIndex: 4), storedSigner: try row.decode(atIndex: 5))
+        try make(
+            sequence: try row.decode(atIndex: 0), storedID: try row.decode(atIndex: 1),
+            canonical: try row.withUnsafeData(atIndex: 2) { [UInt8]($0 ?? Data()) }, judgedBy: try row.decode(atIndex: 3),
+            sig: try row.decode(atIndex: 4), signer: try row.decode(atIndex: 5), createdAt: try row.decode(atIndex: 6),
+            path: path)
+    }
+
+    /// The record a row's columns make, whichever database they were read from.
+    static func make(
+        sequence: Int64, storedID: String, canonical: [UInt8], judgedBy: String?, sig: String?, signer: String?,
+        createdAt: Int64, path: String
+    ) throws -> StoredRecord {
+        let signature = RecordSignature(storedSig: sig, storedSigner: signer)
         let record: Record
         do {
             record = try Record(canonical: canonical, judgedBy: judgedBy.flatMap(RecordID.init(hex:)), signature: signature)
@@ -27,7 +35,7 @@ enum StoredRecordRow {
             throw StoreError.damagedRecord(
                 path: path, sequence: sequence, reason: "filed as \(storedID) but its canonical bytes hash to \(record.id)")
         }
-        return StoredRecord(record: record, sequence: sequence, createdAt: try row.decode(atIndex: 6))
+        return StoredRecord(record: record, sequence: sequence, createdAt: createdAt)
     }
 }
 

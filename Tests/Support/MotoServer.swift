@@ -19,36 +19,11 @@ public struct MotoServer: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("s3/moto.sh")
 
-    static let running = RunningServer()
+    static let running = SharedServer(start: { try await MotoServer.start() }, stop: { await $0.stop() })
 
     /// The server of this test process, started on first use.
     public static func shared() async throws -> MotoServer {
         try await running.server()
-    }
-
-    /// Holds the one start of the server, so concurrent tests share it and its failure, and
-    /// counts the suites running with it, so the last one to finish stops it.
-    actor RunningServer {
-        var start: Task<MotoServer, any Error>?
-        var suites = 0
-
-        func server() async throws -> MotoServer {
-            if let start { return try await start.value }
-            let task = Task { try await MotoServer.start() }
-            start = task
-            return try await task.value
-        }
-
-        func enter() {
-            suites += 1
-        }
-
-        func leave() async {
-            suites -= 1
-            guard suites == 0, let start else { return }
-            self.start = nil
-            if let server = try? await start.value { await server.stop() }
-        }
     }
 
     /// The environment that gives `spl` this server's credentials.
@@ -64,22 +39,12 @@ public struct MotoServer: Sendable {
         let run = try await ScriptRun.run(
             [script.path, "start", state.path, String(getpid())], in: state, timeoutSeconds: 600)
         guard run.status == 0 else {
-            throw MotoServerError(message: "moto.sh start exited \(run.status): \(run.stderr)")
-        }
-        var values: [String: String] = [:]
-        for line in run.stdout.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
-        }
-        func value(_ name: String) throws -> String {
-            guard let value = values[name], !value.isEmpty else {
-                throw MotoServerError(message: "moto.sh start printed no \(name): \(run.stdout) \(run.stderr)")
-            }
-            return value
+            throw TestServerError(message: "moto.sh start exited \(run.status): \(run.stderr)")
         }
         return MotoServer(
-            endpoint: try value("S3_ENDPOINT"), region: try value("S3_REGION"), bucket: try value("S3_BUCKET"),
-            accessKeyID: try value("AWS_ACCESS_KEY_ID"), secretAccessKey: try value("AWS_SECRET_ACCESS_KEY"),
+            endpoint: try run.printedValue("S3_ENDPOINT"), region: try run.printedValue("S3_REGION"),
+            bucket: try run.printedValue("S3_BUCKET"), accessKeyID: try run.printedValue("AWS_ACCESS_KEY_ID"),
+            secretAccessKey: try run.printedValue("AWS_SECRET_ACCESS_KEY"),
             stateFolder: state)
     }
 
@@ -105,15 +70,10 @@ public struct MotoServer: Sendable {
     private func signalGroup(_ signal: Int32) throws {
         let text = try String(contentsOf: stateFolder.appendingPathComponent("moto.pid"), encoding: .utf8)
         guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else {
-            throw MotoServerError(message: "moto.pid holds no process id: \(text.debugDescription)")
+            throw TestServerError(message: "moto.pid holds no process id: \(text.debugDescription)")
         }
         guard kill(-pid, signal) == 0 else {
-            throw MotoServerError(message: "kill(-\(pid), \(signal)): \(String(cString: strerror(errno)))")
+            throw TestServerError(message: "kill(-\(pid), \(signal)): \(String(cString: strerror(errno)))")
         }
     }
-}
-
-struct MotoServerError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }

@@ -44,11 +44,11 @@ struct ScriptRun {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard spawned == 0 else {
-            throw MotoServerError(message: "cannot start \(command[0]): \(String(cString: strerror(spawned)))")
+            throw TestServerError(message: "cannot start \(command[0]): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw MotoServerError(message: "waitpid: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else { throw TestServerError(message: "waitpid: \(String(cString: strerror(errno)))") }
         }
         // The exit code when the script exited, 128 + the signal when it was killed.
         let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

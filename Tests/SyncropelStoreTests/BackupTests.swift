@@ -6,7 +6,7 @@ import Testing
 
 @testable import SyncropelStore
 
-@Suite struct BackupTests {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct BackupTests {
     /// Reads a backup the way an operator's tools would: a plain read-write open.
     private func recordIDs(in path: String) throws -> [String] {
         let queue = try DatabaseQueue(path: path)
@@ -14,13 +14,13 @@ import Testing
         return try queue.read { db in try String.fetchAll(db, sql: "SELECT id FROM records ORDER BY sequence") }
     }
 
-    @Test func aBackupOpensWithTheSameRecordsAndNoSideFiles() async throws {
+    @Test(arguments: StoreBackend.allCases) func aBackupOpensWithTheSameRecordsAndNoSideFiles(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let written = try await store.ingest(batch: (0..<200).map { draft(clock: Int64($0)) }, signingWith: SigningIdentity())
         let destination = fixture.folder + "/hub.db.bak"
         let steps = CallbackLog<StoreBackupProgress>()
-        let result = try await store.backup(to: destination) { steps.append($0) }
+        let result = try await store.backup(to: destination, placement: .replacing) { steps.append($0) }
         try await store.close()
 
         #expect(result == StoreBackupResult(
@@ -32,14 +32,14 @@ import Testing
         #expect(!fixture.exists(destination + "-wal"))
         #expect(!fixture.exists(destination + "-shm"))
         let files = try fixture.listing()
-        #expect(files == ["hub.db", "hub.db.bak"])
+        #expect(files == (backend == .sqlite ? ["hub.db", "hub.db.bak"] : ["hub.db.bak"]))
         #expect(try fixture.mode(of: destination) == 0o600)
         #expect(try await offThePool { try ContentAddressSweep.run(file: destination) }.isClean)
     }
 
-    @Test func aBackupIsOneSnapshotWhileWritesGoOn() async throws {
+    @Test(arguments: StoreBackend.allCases) func aBackupIsOneSnapshotWhileWritesGoOn(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let big = String(repeating: "y", count: 2000)
         for start in stride(from: 0, to: 4000, by: 1000) {
             _ = try await store.ingest(batch: (start..<start + 1000).map { draft(clock: Int64($0), text: big) }, signingWith: nil)
@@ -57,7 +57,7 @@ import Testing
         }
         let destination = fixture.folder + "/during.db"
         let commitsBetweenSteps = CallbackLog<Int>()
-        let result = try await store.backup(to: destination) { step in
+        let result = try await store.backup(to: destination, placement: .replacing) { step in
             // Hold each step until the writer has committed meanwhile (it would never get
             // there if the backup blocked writers); on a loaded machine that can take a while.
             let before = commits.count
@@ -84,6 +84,48 @@ import Testing
         #expect(report.recordsChecked == result.recordCount)
         let health = try StoreHealthCheck(path: destination).run(quickCheck: true)
         #expect(health.highestSequence == result.highestSequence)
+    }
+
+    /// A PostgreSQL store's backup is a record-level SQLite store: the same ids, sequences,
+    /// `created_at` and canonical bytes, the same instance, readable by `SQLiteRecordStore`.
+    @Test func aPostgresBackupOpensAsASQLiteStoreWithTheSameRecords() async throws {
+        let fixture = StoreFixture()
+        let store = try await fixture.openPostgresStore()
+        _ = try await store.ingest(batch: (0..<2500).map { draft(clock: Int64($0), text: "r\($0)") }, signingWith: SigningIdentity())
+        _ = try await store.ingest(batch: (0..<5).map { draft(clock: Int64($0), thread: "th_other") }, signingWith: nil)
+        let original = try await store.records(afterSequence: 0, limit: 100_000)
+        let destination = fixture.folder + "/snapshot.db"
+        let steps = CallbackLog<StoreBackupProgress>()
+        let result = try await store.backup(to: destination, placement: .keepingExisting) { steps.append($0) }
+        let metadata = try await store.metadata()
+        #expect(result.recordCount == 2505)
+        #expect(result.highestSequence == 2505)
+        #expect(steps.all.map(\.done) == [1000, 2000, 2505, 2505])
+        #expect(steps.all.map(\.isCompleted) == [false, false, false, true])
+        await #expect(throws: StoreError.destinationExists(path: destination)) {
+            try await store.backup(to: destination, placement: .keepingExisting, progress: nil)
+        }
+        try await store.close()
+
+        let copy = try SQLiteRecordStore(path: destination, options: StoreFixture.options)
+        let copied = try await copy.records(afterSequence: 0, limit: 100_000)
+        #expect(copied == original)
+        #expect(copied.map(\.record.canonical) == original.map(\.record.canonical))
+        #expect(try await copy.metadata() == metadata)
+        #expect(try await copy.threadSummary(id: "th_other")?.recordCount == 5)
+        try await copy.close()
+        #expect(try await offThePool { try ContentAddressSweep.run(file: destination) }.isClean)
+    }
+
+    @Test func aFailedPostgresBackupLeavesNothingBehind() async throws {
+        let fixture = StoreFixture()
+        let store = try await fixture.openPostgresStore()
+        _ = try await store.ingest(batch: (0..<3).map { draft(clock: Int64($0)) }, signingWith: nil)
+        let destination = fixture.folder + "/missing-folder/hub.db.bak"
+        let error = await #expect(throws: StoreError.self) { try await store.backup(to: destination, placement: .replacing, progress: nil) }
+        #expect(error?.description.hasPrefix("backup to \(destination) failed: ") == true)
+        #expect(try fixture.listing() == [])
+        try await store.close()
     }
 
     @Test func theMemoryStoreCanBeBackedUp() async throws {

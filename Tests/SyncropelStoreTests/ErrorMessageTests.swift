@@ -23,6 +23,10 @@ import Testing
          "cannot write /run/stamp: Permission denied"),
         (.closed(path: path), "store /home/ana/.syncro/hub.db is closed"),
         (.signingFailed(reason: "key unavailable"), "the instance key could not sign a record: key unavailable"),
+        (.unavailable(url: "postgresql://spl@db:5432/hub", reason: "connect(descriptor:addr:size:): Connection refused (errno: 111)"),
+         "store postgresql://spl@db:5432/hub is unavailable: connect(descriptor:addr:size:): Connection refused (errno: 111); nothing was written, try again once the server is back"),
+        (.postgres(url: "postgresql://spl@db:5432/hub", message: "permission denied for table records (SQLSTATE 42501)"),
+         "store postgresql://spl@db:5432/hub failed: permission denied for table records (SQLSTATE 42501)"),
     ])
     func storeErrors(error: StoreError, message: String) {
         #expect(error.description == message)

@@ -1,21 +1,33 @@
 import Foundation
 import GRDB
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
 /// The writer's transaction: requests grouped into one commit fail one by one.
-@Suite struct GroupCommitTests {
-    private func commit(_ drafts: [[RecordDraft]], in store: SQLiteRecordStore) async throws -> [Result<[IngestResult], any Error>] {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct GroupCommitTests {
+    /// The requests as one group, through the backend's own group commit.
+    private func commit(_ drafts: [[RecordDraft]], in store: any RecordStore) async throws -> [Result<[IngestResult], any Error>] {
         let requests = try drafts.map { try IngestRequest(drafts: $0, signer: nil, isBatch: $0.count > 1) }
-        let commit = GroupCommit(path: store.path, floor: nil)
-        return try await store.database.writeWithoutTransaction { db in commit.run(requests, in: db) }
+        switch store {
+        case let postgres as PostgresRecordStore:
+            return try await postgres.writes.withConnection { connection in
+                var commit = PostgresGroupCommit(url: postgres.url, connection: connection)
+                return try await commit.run(requests)
+            }
+        case let sqlite as SQLiteRecordStore:
+            let commit = GroupCommit(path: sqlite.path, floor: nil)
+            return try await sqlite.database.writeWithoutTransaction { db in commit.run(requests, in: db) }
+        default:
+            throw StoreError.closed(path: store.url)
+        }
     }
 
-    @Test func aRefusedRequestFailsAloneInsideTheGroup() async throws {
+    @Test(arguments: StoreBackend.allCases) func aRefusedRequestFailsAloneInsideTheGroup(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(draft(clock: 5), signingWith: nil)
         let outcomes = try await commit(
             [[draft(clock: 1)], [draft(clock: 2), draft(clock: 5, text: "clash")], [draft(clock: 3)]], in: store)

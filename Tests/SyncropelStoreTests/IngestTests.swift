@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
-@Suite struct IngestTests {
-    @Test func aDuplicateIsANoOp() async throws {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct IngestTests {
+    @Test(arguments: StoreBackend.allCases) func aDuplicateIsANoOp(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let first = try await store.ingest(draft(clock: 1), signingWith: nil)
         let again = try await store.ingest(draft(clock: 1), signingWith: nil)
         #expect(first.status == .created)
@@ -18,9 +19,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func aClashingClockIsRefused() async throws {
+    @Test(arguments: StoreBackend.allCases) func aClashingClockIsRefused(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let first = try await store.ingest(draft(clock: 1, text: "first"), signingWith: nil)
         let error = await #expect(throws: RecordError.self) {
             try await store.ingest(draft(clock: 1, text: "second"), signingWith: nil)
@@ -34,9 +35,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func aBatchWithAClashingRecordWritesNothingAndNamesIt() async throws {
+    @Test(arguments: StoreBackend.allCases) func aBatchWithAClashingRecordWritesNothingAndNamesIt(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(draft(clock: 7, text: "already there"), signingWith: nil)
         let batch = [draft(clock: 1), draft(clock: 2), draft(clock: 3), draft(clock: 7, text: "clash"), draft(clock: 8)]
         let error = await #expect(throws: RecordError.self) {
@@ -49,9 +50,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func aBatchWithAnInvalidRecordWritesNothingAndNamesIt() async throws {
+    @Test(arguments: StoreBackend.allCases) func aBatchWithAnInvalidRecordWritesNothingAndNamesIt(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let batch = [draft(clock: 1), draft(clock: 2), draft(clock: 3), draft(clock: -4), draft(clock: 5)]
         let error = await #expect(throws: RecordError.self) {
             try await store.ingest(batch: batch, signingWith: nil)
@@ -63,9 +64,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func duplicatesInsideABatchAreNoOps() async throws {
+    @Test(arguments: StoreBackend.allCases) func duplicatesInsideABatchAreNoOps(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(draft(clock: 1), signingWith: nil)
         let results = try await store.ingest(batch: [draft(clock: 1), draft(clock: 2), draft(clock: 2)], signingWith: nil)
         #expect(results.map(\.status) == [.exists, .created, .exists])
@@ -75,9 +76,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func aMissingClockIsTheThreadsHighestPlusOne() async throws {
+    @Test(arguments: StoreBackend.allCases) func aMissingClockIsTheThreadsHighestPlusOne(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let first = try await store.ingest(draft(thread: "th_auto"), signingWith: nil)
         #expect(first.clock == 0)
         _ = try await store.ingest(draft(actor: "did:example:bob", clock: 41, thread: "th_auto"), signingWith: nil)
@@ -89,9 +90,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func theSignerSignsUnsignedRecordsAfterTheirClockIsKnown() async throws {
+    @Test(arguments: StoreBackend.allCases) func theSignerSignsUnsignedRecordsAfterTheirClockIsKnown(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let identity = SigningIdentity()
         let result = try await store.ingest(draft(), signingWith: identity)
         #expect(result.stored.record.signature?.signer == identity.didKey.description)
@@ -107,9 +108,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func aSignatureThatDoesNotVerifyIsRefused() async throws {
+    @Test(arguments: StoreBackend.allCases) func aSignatureThatDoesNotVerifyIsRefused(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let signedOther = try SigningIdentity().sign(draft(clock: 9, text: "other").record())
         let error = await #expect(throws: RecordError.self) {
             try await store.ingest(batch: [draft(clock: 1), draft(clock: 2, signature: signedOther.signature)], signingWith: nil)
@@ -122,9 +123,9 @@ import Testing
 
     /// Eight tasks writing at once: every acknowledged record is stored, and the
     /// bad request among them fails alone.
-    @Test func concurrentWritersAreAllAcknowledged() async throws {
+    @Test(arguments: StoreBackend.allCases) func concurrentWritersAreAllAcknowledged(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(draft(actor: "did:example:writer3", clock: 10, thread: "th_w3"), signingWith: nil)
         let acknowledged = try await withThrowingTaskGroup(of: [IngestResult].self) { group in
             for writer in 0..<8 {
@@ -173,13 +174,13 @@ import Testing
         try await store.close()
     }
 
-    @Test func ingestAfterCloseIsRefused() async throws {
+    @Test(arguments: StoreBackend.allCases) func ingestAfterCloseIsRefused(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         try await store.close()
         try await store.close()
         let error = await #expect(throws: StoreError.self) { try await store.ingest(draft(clock: 1), signingWith: nil) }
-        #expect(error?.description == "store \(fixture.storePath) is closed")
+        #expect(error?.description == "store \(fixture.name(of: store)) is closed")
     }
 
     @Test func theMemoryStoreWritesNoFile() async throws {

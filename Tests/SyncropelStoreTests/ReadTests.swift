@@ -1,15 +1,18 @@
 import Foundation
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
-@Suite struct ReadTests {
-    @Test func recordsSurviveCloseAndReopen() async throws {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct ReadTests {
+    @Test(arguments: StoreBackend.allCases) func recordsSurviveCloseAndReopen(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let written = try await fixture.makeStoreFile(count: 25)
+        let first = try await fixture.openStore(backend)
+        let written = try await first.ingest(batch: (0..<25).map { draft(clock: Int64($0)) }, signingWith: nil)
+        try await first.close()
         #expect(!fixture.exists(fixture.storePath + "-wal"))
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         for result in written {
             #expect(try await store.record(id: result.id) == result.stored)
         }
@@ -27,9 +30,9 @@ import Testing
         #expect(try fixture.mode(of: fixture.storePath) == 0o600)
     }
 
-    @Test func anUnknownRecordOrThreadReadsAsNothing() async throws {
+    @Test(arguments: StoreBackend.allCases) func anUnknownRecordOrThreadReadsAsNothing(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         #expect(try await store.record(id: RecordID(hex: String(repeating: "0", count: 64))!) == nil)
         let page = try await store.threadRecords("th_nobody", from: .newest, limit: 10)
         #expect(page == ThreadPage(records: [], olderCursor: nil, newerCursor: nil))
@@ -38,7 +41,7 @@ import Testing
     }
 
     /// 54 records written in shuffled clock order, with clock ties between actors.
-    private func shuffledThread(_ store: SQLiteRecordStore) async throws -> [StoredRecord] {
+    private func shuffledThread(_ store: any RecordStore) async throws -> [StoredRecord] {
         var generator = SystemRandomNumberGenerator()
         var drafts: [RecordDraft] = []
         for clock in (0..<40).shuffled(using: &generator) {
@@ -55,9 +58,9 @@ import Testing
         return stored.sorted { ($0.record.clock, $0.sequence) < ($1.record.clock, $1.sequence) }
     }
 
-    @Test func threadPagesWalkBackwardWithoutDuplicatesOrGaps() async throws {
+    @Test(arguments: StoreBackend.allCases) func threadPagesWalkBackwardWithoutDuplicatesOrGaps(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let expected = try await shuffledThread(store)
         var page = try await store.threadRecords("th_pages", from: .newest, limit: 10)
         #expect(page.newerCursor == nil)
@@ -76,9 +79,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func threadPagesWalkForwardWithoutDuplicatesOrGaps() async throws {
+    @Test(arguments: StoreBackend.allCases) func threadPagesWalkForwardWithoutDuplicatesOrGaps(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let expected = try await shuffledThread(store)
         var page = try await store.threadRecords("th_pages", from: .sinceClock(4), limit: 7)
         #expect(page.olderCursor == nil)
@@ -93,9 +96,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func cursorsTurnAroundBetweenDirections() async throws {
+    @Test(arguments: StoreBackend.allCases) func cursorsTurnAroundBetweenDirections(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let expected = try await shuffledThread(store)
         let newest = try await store.threadRecords("th_pages", from: .newest, limit: 10)
         let older = try await store.threadRecords("th_pages", from: .cursor(try #require(newest.olderCursor)), limit: 10)
@@ -116,9 +119,9 @@ import Testing
         }
     }
 
-    @Test func recordsAfterASequenceFeedFolds() async throws {
+    @Test(arguments: StoreBackend.allCases) func recordsAfterASequenceFeedFolds(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(batch: (0..<12).map { draft(clock: Int64($0)) }, signingWith: nil)
         #expect(try await store.records(afterSequence: 0, limit: 5).map(\.sequence) == [1, 2, 3, 4, 5])
         #expect(try await store.records(afterSequence: 9, limit: 5).map(\.sequence) == [10, 11, 12])
@@ -126,9 +129,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func threadSummariesAndCounts() async throws {
+    @Test(arguments: StoreBackend.allCases) func threadSummariesAndCounts(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(batch: [draft(clock: 5, thread: "th_a"), draft(clock: 2, thread: "th_a")], signingWith: nil)
         let last = try await store.ingest(draft(clock: 9, thread: "th_b"), signingWith: nil)
         let summaries = try await store.threadSummaries()
@@ -141,9 +144,9 @@ import Testing
         try await store.close()
     }
 
-    @Test func derivedStateIsSavedLoadedAndDropped() async throws {
+    @Test(arguments: StoreBackend.allCases) func derivedStateIsSavedLoadedAndDropped(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(batch: (0..<3).map { draft(clock: Int64($0)) }, signingWith: nil)
         #expect(try await store.loadDerivedState(name: "threads") == nil)
         let blob = DerivedStateBlob(name: "threads", watermark: 3, bytes: Array("{\"n\":3}".utf8))

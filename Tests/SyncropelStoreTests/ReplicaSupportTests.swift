@@ -1,14 +1,15 @@
 import Foundation
 import SyncropelKit
+import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
 /// What replication needs of the store: its mark, and appending records as another store held them.
-@Suite struct ReplicaSupportTests {
-    @Test func aReplicaMarkIsKeptPerReplicaAndForgottenTogether() async throws {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct ReplicaSupportTests {
+    @Test(arguments: StoreBackend.allCases) func aReplicaMarkIsKeptPerReplicaAndForgottenTogether(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         #expect(try await store.replicaPosition("nas") == nil)
         let mark = ReplicaPosition(generation: "g1", shippedSequence: 42, chain: String(repeating: "c", count: 64))
         try await store.saveReplicaPosition("nas", mark)
@@ -23,10 +24,10 @@ import Testing
         try await store.close()
     }
 
-    @Test func storedRecordsAreAppendedAsTheyWereWithThreadSummaries() async throws {
+    @Test(arguments: StoreBackend.allCases) func storedRecordsAreAppendedAsTheyWereWithThreadSummaries(backend: StoreBackend) async throws {
         let source = try await StoreFixture().makeStoreFileReturningRecords(count: 5)
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         var heard = store.committedSequences().makeAsyncIterator()
         #expect(await heard.next() == 0)
         try await store.appendVerbatim(Array(source.prefix(3)))
@@ -38,10 +39,10 @@ import Testing
         try await store.close()
     }
 
-    @Test func recordsThatDoNotContinueTheLogAreRefusedAndNothingIsWritten() async throws {
+    @Test(arguments: StoreBackend.allCases) func recordsThatDoNotContinueTheLogAreRefusedAndNothingIsWritten(backend: StoreBackend) async throws {
         let source = try await StoreFixture().makeStoreFileReturningRecords(count: 4)
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         try await store.appendVerbatim([source[0]])
         await #expect(throws: VerbatimAppendError.notNext(expected: 2, found: 3)) {
             try await store.appendVerbatim([source[2], source[3]])

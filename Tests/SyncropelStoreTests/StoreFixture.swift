@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncropelKit
+import SyncropelTestSupport
 
 @testable import SyncropelStore
 
@@ -10,6 +12,7 @@ typealias RecordError = SyncropelKit.RecordError
 /// A temporary folder holding one test's store files, removed when the fixture goes away.
 final class StoreFixture: Sendable {
     let folder: String
+    private let database = Mutex<PostgresStoreURL?>(nil)
 
     init() {
         var template = Array("/tmp/spl-store-test-XXXXXX".utf8CString)
@@ -93,4 +96,42 @@ final class CallbackLog<Value: Sendable>: @unchecked Sendable {
     var all: [Value] { lock.withLock { values } }
     var count: Int { lock.withLock { values.count } }
     var last: Value? { lock.withLock { values.last } }
+}
+
+/// The two implementations of `RecordStore`: the backend-neutral suites run against each.
+enum StoreBackend: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+}
+
+extension StoreFixture {
+    static let postgresOptions = PostgresRecordStore.Options(
+        createdByVersion: options.createdByVersion, instanceDID: options.instanceDID, backupChunk: 1000)
+
+    /// A store of `backend`: the fixture's file, or the fixture's own PostgreSQL database (made
+    /// on first use, so a second call opens the same store again).
+    func openStore(_ backend: StoreBackend) async throws -> any RecordStore {
+        switch backend {
+        case .sqlite: try openStore()
+        case .postgres: try await openPostgresStore()
+        }
+    }
+
+    func openPostgresStore(options: PostgresRecordStore.Options = StoreFixture.postgresOptions) async throws -> PostgresRecordStore {
+        try await PostgresRecordStore.open(url: try await postgresURL(), options: options)
+    }
+
+    /// The fixture's database, created on first use.
+    func postgresURL() async throws -> PostgresStoreURL {
+        if let url = database.withLock({ $0 }) { return url }
+        let made = try await PostgresServer.shared().makeDatabase()
+        let url = try PostgresStoreURL(parsing: made.url, environment: made.environment)
+        database.withLock { $0 = url }
+        return url
+    }
+
+    /// How store errors name `store`: the file's path, or the URL.
+    func name(of store: any RecordStore) -> String {
+        (store as? SQLiteRecordStore)?.path ?? store.url
+    }
 }

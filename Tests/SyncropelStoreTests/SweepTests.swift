@@ -1,15 +1,29 @@
 import Foundation
 import GRDB
+import PostgresNIO
 import SyncropelKit
 import SyncropelTestSupport
 import Testing
 
 @testable import SyncropelStore
 
-@Suite struct SweepTests {
-    @Test func aSoundStoreSweepsCleanWithSignaturesCountedApart() async throws {
+@Suite(.postgresServer, .timeLimit(.minutes(1))) struct SweepTests {
+    /// Changes rows behind the store's back, through its own database's SQL (the test's own
+    /// literal values only).
+    private func damage(_ store: any RecordStore, _ sql: String) async throws {
+        switch store {
+        case let sqlite as SQLiteRecordStore:
+            try await sqlite.database.write { db in try db.execute(sql: sql) }
+        case let postgres as PostgresRecordStore:
+            try await postgres.execute(PostgresQuery(unsafeSQL: sql))
+        default:
+            Issue.record("no way to damage \(type(of: store))")
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases) func aSoundStoreSweepsCleanWithSignaturesCountedApart(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         _ = try await store.ingest(batch: (0..<10).map { draft(clock: Int64($0)) }, signingWith: SigningIdentity())
         _ = try await store.ingest(batch: (10..<15).map { draft(clock: Int64($0)) }, signingWith: nil)
         let steps = CallbackLog<SweepProgress>()
@@ -99,16 +113,14 @@ import Testing
         #expect(Set(report.badRecords.map(\.storedID)) == Set(written.map(\.id.hex)))
     }
 
-    @Test func aSignatureThatNoLongerVerifiesIsReportedApart() async throws {
+    @Test(arguments: StoreBackend.allCases) func aSignatureThatNoLongerVerifiesIsReportedApart(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let identity = SigningIdentity()
         let written = try await store.ingest(batch: (0..<5).map { draft(clock: Int64($0)) }, signingWith: identity)
         let other = try SigningIdentity().sign(written[2].stored.record)
-        try await store.database.write { db in
-            try db.execute(sql: "UPDATE records SET sig = ? WHERE sequence = 3", arguments: [other.signature!.sig])
-        }
-        let report = try await store.sweepContentAddresses()
+        try await damage(store, "UPDATE records SET sig = '\(other.signature!.sig)' WHERE sequence = 3")
+        let report = try await store.sweepContentAddresses(progress: nil)
         #expect(report.badRecords.isEmpty)
         #expect(report.signaturesChecked == 5)
         #expect(report.badSignatures.map(\.storedID) == [written[2].id.hex])
@@ -119,18 +131,16 @@ import Testing
     /// Issue 13: stripping the signatures off a backup left it passing verify ("0 checked").
     /// The instance signs every record of a reserved thread, so an unsigned one there is named;
     /// an unsigned record elsewhere is an ordinary unsigned record.
-    @Test func anUnsignedRecordOnAReservedThreadIsNamed() async throws {
+    @Test(arguments: StoreBackend.allCases) func anUnsignedRecordOnAReservedThreadIsNamed(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
-        let store = try fixture.openStore()
+        let store = try await fixture.openStore(backend)
         let identity = SigningIdentity()
         let rule = RecordDraft(
             act: .learn, actor: "did:sync:user:operator", body: JSONObject(["kind": "core.routing_rule.v1", "name": "r", "target": "did:sync:agent:x"]),
             clock: 1, thread: "th_engine_config")
         let written = try await store.ingest(batch: [rule, draft(clock: 1)], signingWith: identity)
-        try await store.database.write { db in
-            try db.execute(sql: "UPDATE records SET sig = NULL, signer = NULL")
-        }
-        let report = try await store.sweepContentAddresses()
+        try await damage(store, "UPDATE records SET sig = NULL, signer = NULL")
+        let report = try await store.sweepContentAddresses(progress: nil)
         #expect(report.badSignatures.isEmpty)
         #expect(report.signaturesChecked == 0)
         #expect(report.badRecords.map(\.description) == [
