@@ -86,6 +86,21 @@ public protocol RecordStore: Sendable {
     /// and signatures.
     func appendVerbatim(_ records: [StoredRecord]) async throws
 
+    // MARK: Sharing
+
+    /// Tries once to become the one daemon that writes a store several daemons share, telling
+    /// the others `address` (`host:port`) as where writes go. True when this process now writes;
+    /// a store no other process opens (a file, memory) is always claimed. After a failed claim,
+    /// and after a claim is lost, writes throw `StoreError.standby` until a claim succeeds.
+    func claimWriter(advertising address: String) async throws -> Bool
+
+    /// Returns once a successful claim is lost (the connection that held it broke), or when the
+    /// calling task is cancelled; a store no other process opens never loses its claim.
+    func writerClaimLost() async
+
+    /// Whether other daemons may open this store at the same time (a database; not a file).
+    var isShared: Bool { get }
+
     // MARK: Maintenance
 
     /// A consistent snapshot of the store as a SQLite store file at `destination` (mode 0600,

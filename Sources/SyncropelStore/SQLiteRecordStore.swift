@@ -307,6 +307,17 @@ public final class SQLiteRecordStore: RecordStore {
         }
     }
 
+    // MARK: Sharing
+
+    /// The home lock keeps every other daemon off the file: this process is its only writer.
+    public func claimWriter(advertising address: String) async throws -> Bool { true }
+
+    public func writerClaimLost() async {
+        try? await Task.sleep(nanoseconds: .max)
+    }
+
+    public var isShared: Bool { false }
+
     // MARK: Maintenance
 
     /// A consistent copy of the store file while it keeps serving: SQLite's online backup (see `StoreBackup`).

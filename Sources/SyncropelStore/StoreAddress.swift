@@ -4,6 +4,7 @@ import Foundation
 public enum StoreAddressError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownScheme(String)
     case missingFile(String)
+    case badURL(PostgresStoreURLError)
 
     public var description: String {
         switch self {
@@ -11,17 +12,21 @@ public enum StoreAddressError: Error, Sendable, Equatable, CustomStringConvertib
             "\(text) names no store spl knows; give a file path, sqlite:///path or postgresql://user@host:port/database"
         case .missingFile(let path):
             "no store file at \(path)"
+        case .badURL(let error):
+            error.description
         }
     }
 }
 
-/// A store as an operator names it: a file path, `sqlite:///path`, or a database URL.
+/// A store as an operator names it: a file path, `sqlite:///path`, or `postgresql://…`.
 ///
 /// ```swift
-/// let store = try StoreAddress("backup.db", currentDirectory: cwd).open(role: .existing, options: options)
+/// let address = try StoreAddress("backup.db", currentDirectory: cwd, environment: environment)
+/// let store = try await address.open(role: .existing, createdByVersion: "0.1.0", instanceDID: nil)
 /// ```
 public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
+    case postgres(PostgresStoreURL)
 
     /// Whether opening may create the store.
     public enum Role: Sendable {
@@ -31,8 +36,15 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
         case creating
     }
 
-    public init(_ text: String, currentDirectory: String) throws(StoreAddressError) {
-        if text.hasPrefix("sqlite://") {
+    /// `environment` gives a PostgreSQL URL its password (`${VAR}` or `PGPASSWORD`).
+    public init(_ text: String, currentDirectory: String, environment: [String: String]) throws(StoreAddressError) {
+        if PostgresStoreURL.isPostgresURL(text) {
+            do {
+                self = .postgres(try PostgresStoreURL(parsing: text, environment: environment))
+            } catch {
+                throw .badURL(error)
+            }
+        } else if text.hasPrefix("sqlite://") {
             self = .sqlite(path: Self.absolute(String(text.dropFirst("sqlite://".count)), in: currentDirectory))
         } else if text.contains("://") {
             throw .unknownScheme(text)
@@ -44,16 +56,21 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let url): url.description
         }
     }
 
-    public func open(role: Role, options: SQLiteRecordStore.Options) async throws -> any RecordStore {
+    /// Opens the store; a database is created in (its schema made) whatever the role, a file only for `.creating`.
+    public func open(role: Role, createdByVersion: String, instanceDID: String?) async throws -> any RecordStore {
         switch self {
         case .sqlite(let path):
             if role == .existing, !FileManager.default.fileExists(atPath: path) {
                 throw StoreAddressError.missingFile(path)
             }
-            return try SQLiteRecordStore(path: path, options: options)
+            return try SQLiteRecordStore(path: path, options: .init(createdByVersion: createdByVersion, instanceDID: instanceDID))
+        case .postgres(let url):
+            return try await PostgresRecordStore.open(
+                url: url, options: .init(createdByVersion: createdByVersion, instanceDID: instanceDID))
         }
     }
 

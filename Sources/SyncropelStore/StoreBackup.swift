@@ -19,12 +19,6 @@ public struct StoreBackupProgress: Sendable, Equatable {
     public var fractionCompleted: Double {
         total == 0 ? 1 : Double(done) / Double(total)
     }
-
-    @available(*, deprecated, renamed: "done", message: "a PostgreSQL store's backup counts records, not pages")
-    public var copiedPages: Int { done }
-
-    @available(*, deprecated, renamed: "total", message: "a PostgreSQL store's backup counts records, not pages")
-    public var totalPages: Int { total }
 }
 
 /// A backup file that is written, synced and in place.

@@ -36,6 +36,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(url: String, reason: String)
     /// PostgreSQL refused or failed a request: its own message and SQLSTATE.
     case postgres(url: String, message: String)
+    /// Another daemon writes this shared store; this one serves reads (`activeAddress` when known).
+    case standby(url: String, activeAddress: String?)
 
     public var description: String {
         switch self {
@@ -66,6 +68,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "store \(url) is unavailable: \(reason); nothing was written, try again once the server is back"
         case .postgres(let url, let message):
             return "store \(url) failed: \(message)"
+        case .standby(let url, let active):
+            return "this daemon is a standby on store \(url); send writes to the active daemon"
+                + (active.map { " at \($0)" } ?? "") + ", or retry once this one has taken over"
         }
     }
 

@@ -145,15 +145,23 @@ import Testing
         #expect(result.stderr == "Error: unix socket path \(socket) is \(socket.utf8.count) bytes, over the 107-byte limit; choose a shorter home (SYNCROPEL_HOME)\n")
     }
 
-    @Test func aStoreURLOfAnotherKindIsRefused() async throws {
+    @Test func aStoreURLOfAnotherKindOrWithoutAUserIsRefused() async throws {
         let spl = try SPLProcess()
         defer { spl.remove() }
         try await spl.run(["init"])
         let config = spl.home.path + "/config.toml"
-        try "[store]\nurl = \"postgres://db/spl\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "[store]\nurl = \"mysql://db/spl\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         let result = try await spl.run(["serve", "--port", String(try DaemonFixture.freePort())])
         #expect(result.status == 1)
-        #expect(result.stderr == "Error: [store] url postgres://db/spl is not supported; use sqlite://<path> in \(config)\n")
+        #expect(result.stderr == "Error: [store] url mysql://db/spl is not supported; use sqlite://<path> or postgresql://user@host/database in \(config)\n")
+        try "[store]\nurl = \"postgres://db/spl\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let noUser = try await spl.run(["serve", "--port", String(try DaemonFixture.freePort())])
+        #expect(noUser.status == 1)
+        #expect(noUser.stderr == "Error: store URL names no user; write postgresql://user[:${VAR}]@host[:port]/database\n")
+        let literal = try await spl.run(["serve", "--port", String(try DaemonFixture.freePort()), "--store", "postgresql://spl:hunter2@db/spl"])
+        #expect(literal.status == 1)
+        #expect(!literal.stderr.contains("hunter2"))
+        #expect(literal.stderr.hasPrefix("Error: store URL holds a password; keep it out of config files"))
     }
 
     @Test func aStoreFromAnotherInstanceIsServedWithAWarning() async throws {

@@ -99,9 +99,9 @@ import Testing
     }
 
     @Test func storeAddressesAreFilesOrURLsAndAnythingElseIsNamedInTheError() throws {
-        #expect(try StoreAddress("hub.db", currentDirectory: "/srv/a") == .sqlite(path: "/srv/a/hub.db"))
-        #expect(try StoreAddress("sqlite:///var/lib/../spl/hub.db", currentDirectory: "/x") == .sqlite(path: "/var/spl/hub.db"))
-        #expect(throws: StoreAddressError.unknownScheme("mysql://h/db")) { try StoreAddress("mysql://h/db", currentDirectory: "/") }
+        #expect(try StoreAddress("hub.db", currentDirectory: "/srv/a", environment: [:]) == .sqlite(path: "/srv/a/hub.db"))
+        #expect(try StoreAddress("sqlite:///var/lib/../spl/hub.db", currentDirectory: "/x", environment: [:]) == .sqlite(path: "/var/spl/hub.db"))
+        #expect(throws: StoreAddressError.unknownScheme("mysql://h/db")) { try StoreAddress("mysql://h/db", currentDirectory: "/", environment: [:]) }
         #expect(StoreAddressError.unknownScheme("mysql://h/db").description
             == "mysql://h/db names no store spl knows; give a file path, sqlite:///path or postgresql://user@host:port/database")
         #expect(StoreAddressError.missingFile("/a/b.db").description == "no store file at /a/b.db")

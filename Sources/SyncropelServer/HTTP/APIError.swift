@@ -82,6 +82,12 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
             self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "STORE_FULL", "the store is full; nothing was written")
         case .closed:
             self.init(.serviceUnavailable, "SHUTTING_DOWN", "the instance is shutting down; retry after it restarts")
+        case .standby:
+            self.init(.serviceUnavailable, "STANDBY", error.description)
+        case .unavailable:
+            // The database is out of reach: nothing of the request was acknowledged, and the same
+            // request succeeds once the store has reconnected.
+            self.init(.serviceUnavailable, "STORE_UNAVAILABLE", "the store cannot be reached; nothing was written, retry in a moment")
         default:
             self.init(.internalServerError, "STORE_ERROR", error.description)
         }

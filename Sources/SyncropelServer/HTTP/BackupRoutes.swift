@@ -46,7 +46,7 @@ struct BackupRoutes {
             do {
                 let answer = try await take(instance, to: destination) { step in
                     continuation.yield([
-                        "object": "backup_progress", "copied_pages": .int(step.copiedPages), "total_pages": .int(step.totalPages),
+                        "object": "backup_progress", "copied_pages": .int(step.done), "total_pages": .int(step.total),
                     ])
                 }
                 continuation.yield(answer)

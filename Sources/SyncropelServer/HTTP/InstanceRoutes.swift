@@ -52,7 +52,7 @@ struct InstanceRoutes {
         let backup = instance.startupBackup
         let auto = await instance.autoBackup.status.jsonMembers
         let replication = await instance.replication.statuses().map(\.jsonValue)
-        return JSONResponse.make([
+        var answer = JSONObject([
             "status": "ok", "version": .string(instance.version), "instance_did": .string(instance.instanceDID),
             "records": .int(counts.records), "threads": .int(counts.threads), "store": .string(instance.store.url),
             "uptime_secs": .int(Int64(Date().timeIntervalSince(instance.startedAt))),
@@ -70,6 +70,9 @@ struct InstanceRoutes {
             "replication": .array(replication),
             "tcp_auth": .string(instance.tcpAuthentication ? "on" : "off"),
         ])
+        // Only a store that several daemons share has a role to report; SPEC 6's fields stay as they are otherwise.
+        if instance.store.isShared { answer["role"] = .string(instance.writerElection.role.rawValue) }
+        return JSONResponse.make(.object(answer))
     }
 
     /// `GET /v1/admin/backup/auto`: what the timed backups do (SPEC 8.2).

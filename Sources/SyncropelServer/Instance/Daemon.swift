@@ -110,7 +110,7 @@ public struct Daemon: Sendable {
         } else if !LoopbackAddress.contains(host) {
             warnPlainHTTP(bind: "\(host):\(port)", logger: logger)
         }
-        let storeLocation = options.memory ? StoreLocation.memory : .file(try resolveStorePath(config))
+        let storeLocation = try resolveStoreLocation(config)
         if let storePath = storeLocation.filePath, !isNewHome {
             try refuseMissingStore(storePath: storePath, identity: identity, config: config)
         }
@@ -249,12 +249,22 @@ public struct Daemon: Sendable {
         return logger
     }
 
-    private func resolveStorePath(_ config: HomeConfig) throws(StartupError) -> String {
-        if let path = options.storePath { return HomeLayout(root: path).root }
-        guard let path = config.storePath(in: home) else {
-            throw .configuration("[store] url \(config.store.url ?? "") is not supported; use sqlite://<path> in \(home.configFile)")
+    /// `--memory`, then `--store`, then `[store] url`, then `<home>/hub.db`.
+    private func resolveStoreLocation(_ config: HomeConfig) throws(StartupError) -> StoreLocation {
+        if options.memory { return .memory }
+        if let text = options.storePath ?? config.store.url, PostgresStoreURL.isPostgresURL(text) {
+            do {
+                return .postgres(try PostgresStoreURL(parsing: text, environment: environment))
+            } catch {
+                throw .configuration(error.description)
+            }
         }
-        return path
+        if let path = options.storePath { return .file(HomeLayout(root: path).root) }
+        guard let path = config.storePath(in: home) else {
+            throw .configuration(
+                "[store] url \(config.store.url ?? "") is not supported; use sqlite://<path> or postgresql://user@host/database in \(home.configFile)")
+        }
+        return .file(path)
     }
 
     /// SPEC 5.2 step 1: an identity without its store must not silently start empty.

@@ -24,6 +24,8 @@ public final class Instance: Sendable {
     public let autoBackup: BackupScheduler
     /// Continuous replicas (`[[replica]]`), started at ready and stopped before the store closes.
     public let replication: Replication
+    /// Whether this daemon writes the store or is a standby beside the one that does.
+    public let writerElection: WriterElection
     /// Writes service accounts and tokens.
     public let serviceAccounts: ServiceAccountWriter
     /// False under `spl serve --insecure-localhost`: TCP clients are not authenticated.
@@ -33,6 +35,7 @@ public final class Instance: Sendable {
         home: HomeLayout, config: HomeConfig, identity: SigningIdentity, store: any RecordStore,
         storeLocation: StoreLocation, derived: DerivedState, backupRoot: BackupRoot, startupBackup: StartupBackupReport, version: String,
         startedAt: Date, bind: String, backupPassphrase: String?, autoBackup: BackupScheduler, replication: Replication,
+        writerElection: WriterElection,
         serviceAccounts: ServiceAccountWriter, tcpAuthentication: Bool
     ) {
         self.home = home
@@ -49,6 +52,7 @@ public final class Instance: Sendable {
         self.backupPassphrase = backupPassphrase
         self.autoBackup = autoBackup
         self.replication = replication
+        self.writerElection = writerElection
         self.serviceAccounts = serviceAccounts
         self.tcpAuthentication = tcpAuthentication
     }

@@ -45,12 +45,24 @@ final class InstanceService: Service, Sendable {
         runInfo.writePID()
         runInfo.write(phase: "ready")
         logger.info("ready: \(counts.records) records, \(counts.threads) threads on \(instance.bind) and \(instance.home.socketFile)")
-        await instance.autoBackup.start()
         await instance.derived.startFollowing()
-        await instance.replication.start()
+        // Timed backups and replicas run on the daemon that writes, from the moment it does.
+        let election = Task {
+            await instance.writerElection.run(
+                onActive: {
+                    await instance.autoBackup.start()
+                    await instance.replication.start()
+                },
+                onStandby: {
+                    await instance.autoBackup.stop()
+                    await instance.replication.stop()
+                })
+        }
 
         // Returns on SIGTERM/SIGINT, or throws when the group is cancelled; either way stop cleanly.
         try? await gracefulShutdown()
+        election.cancel()
+        await election.value
         await stop(instance)
     }
 

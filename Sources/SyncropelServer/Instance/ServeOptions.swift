@@ -6,7 +6,7 @@ public struct ServeOptions: Sendable, Equatable {
     public var port: Int?
     /// Run on an in-memory store: nothing is written to disk, no backup is taken.
     public var memory: Bool
-    /// A store file other than `<home>/hub.db`.
+    /// A store file other than `<home>/hub.db`, or a `postgresql://` URL.
     public var storePath: String?
     /// Start an empty store although the home has an identity and no hub.db.
     public var newStore: Bool

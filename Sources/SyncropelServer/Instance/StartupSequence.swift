@@ -27,7 +27,7 @@ struct StartupSequence {
     func run() async throws(StartupError) -> Instance {
         reportPhase("checking")
         if let path = storeLocation.filePath, fileSize(path) > 0 { try checkStore(path) }
-        let store = try openStore()
+        let store = try await openStore()
         do {
             if let storeDID = try await store.metadata().instanceDID, storeDID != identity.didKey.instanceDID {
                 logger.warning("store \(store.url) was created by \(storeDID), not by this home's \(identity.didKey.instanceDID)")
@@ -35,12 +35,16 @@ struct StartupSequence {
         } catch {
             throw .store("store \(store.url) cannot be read: \(error)")
         }
+        let role = try await claimWriter(store)
         let backup = await startupBackup(store)
         let derived = DerivedState(store: store, trustedSigner: identity.didKey.description, logger: Logger(label: "fold"))
         try await fold(derived, storeURL: store.url)
-        try await writeBootstrapLearn(store)
         let serviceAccounts = ServiceAccountWriter(store: store, identity: identity, derived: derived)
-        try await mintBootstrapToken(serviceAccounts, derived: derived)
+        // A standby writes nothing: the active daemon wrote these when the store was new.
+        if role == .active {
+            try await writeBootstrapLearn(store)
+            try await mintBootstrapToken(serviceAccounts, derived: derived)
+        }
         let passphrase = backupPassphrase()
         // Timed copies of an in-memory store would land in the instance folder beside the disk
         // store's backups and pass for them: a --memory daemon never takes them.
@@ -56,8 +60,25 @@ struct StartupSequence {
             home: home, config: config, identity: identity, store: store, storeLocation: storeLocation, derived: derived,
             backupRoot: backupRoot,
             startupBackup: backup, version: version, startedAt: startedAt, bind: bind, backupPassphrase: passphrase,
-            autoBackup: autoBackup, replication: replication, serviceAccounts: serviceAccounts,
+            autoBackup: autoBackup, replication: replication,
+            writerElection: WriterElection(store: store, address: bind, initialRole: role, logger: Logger(label: "writer")),
+            serviceAccounts: serviceAccounts,
             tcpAuthentication: !options.insecureLocalhost)
+    }
+
+    /// The start's own try for the writer claim: a store no other daemon opens is always claimed;
+    /// a shared one may already have its active daemon, and this one starts as a standby.
+    private func claimWriter(_ store: any RecordStore) async throws(StartupError) -> WriterElection.Role {
+        do {
+            guard try await store.claimWriter(advertising: bind) else {
+                logger.info("standby: another daemon writes this store; serving reads until it stops", metadata: ["store": "\(store.url)"])
+                return .standby
+            }
+            if store.isShared { logger.info("active: this daemon writes the store", metadata: ["store": "\(store.url)"]) }
+            return .active
+        } catch {
+            throw .store("store \(store.url) cannot be claimed for writing: \(error)")
+        }
     }
 
     /// `SPL_BOOTSTRAP_TOKEN` (its shape checked before the listeners bound) becomes the first admin
@@ -99,7 +120,7 @@ struct StartupSequence {
         }
     }
 
-    private func openStore() throws(StartupError) -> any RecordStore {
+    private func openStore() async throws(StartupError) -> any RecordStore {
         let storeOptions = SQLiteRecordStore.Options(
             createdByVersion: version, instanceDID: identity.didKey.instanceDID,
             durability: config.store.durability == .full ? .full : .normal)
@@ -107,6 +128,9 @@ struct StartupSequence {
             switch storeLocation {
             case .memory: return try SQLiteRecordStore.inMemory(options: storeOptions)
             case .file(let path): return try SQLiteRecordStore(path: path, options: storeOptions)
+            case .postgres(let url):
+                return try await PostgresRecordStore.open(
+                    url: url, options: .init(createdByVersion: version, instanceDID: identity.didKey.instanceDID))
             }
         } catch {
             throw .store(error.description)

@@ -1,3 +1,5 @@
+import SyncropelStore
+
 /// Where an instance keeps its records, as `spl serve` resolved it from `--memory`,
 /// `--store` and `[store] url`: the one place the daemon tells one backend from another.
 public enum StoreLocation: Sendable, Equatable {
@@ -5,6 +7,8 @@ public enum StoreLocation: Sendable, Equatable {
     case memory
     /// An embedded SQLite store file.
     case file(String)
+    /// A PostgreSQL database, which other daemons of the same instance may share.
+    case postgres(PostgresStoreURL)
 
     /// The store file, when the records are in one.
     public var filePath: String? {

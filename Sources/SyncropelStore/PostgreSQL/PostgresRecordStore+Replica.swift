@@ -26,6 +26,7 @@ extension PostgresRecordStore {
     /// One transaction under `PostgresLocks.writer`, on the writer's connection.
     public func appendVerbatim(_ records: [StoredRecord]) async throws {
         guard let last = records.last else { return }
+        try writerClaim.requireWriter()
         try await writes.withConnection { connection in
             try await connection.rows("BEGIN")
             try await connection.rows("SELECT pg_advisory_xact_lock(\(PostgresLocks.writer))")

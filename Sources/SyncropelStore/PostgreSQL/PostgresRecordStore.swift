@@ -59,6 +59,7 @@ public final class PostgresRecordStore: RecordStore {
     let writer: PostgresRecordWriter
     let commits: CommitNotifier
     private let listener: PostgresCommitListener
+    let writerClaim: PostgresWriterClaim
 
     /// Connects, creates the schema when the database has none, and starts listening for commits.
     /// A server out of reach throws `StoreError.unavailable` within `connectTimeout`.
@@ -96,6 +97,7 @@ public final class PostgresRecordStore: RecordStore {
         commits = CommitNotifier(highest: highestSequence)
         writer = PostgresRecordWriter(connection: writes, url: url.description, commits: commits)
         listener = PostgresCommitListener(connections: listening, commits: commits)
+        writerClaim = PostgresWriterClaim(pool: writes, url: url.description)
         listener.start()
     }
 
@@ -131,11 +133,13 @@ public final class PostgresRecordStore: RecordStore {
 
     public func ingest(_ draft: RecordDraft, signingWith signer: SigningIdentity? = nil) async throws -> IngestResult {
         let request = try IngestRequest(drafts: [draft], signer: signer, isBatch: false)
+        try writerClaim.requireWriter()
         return try await writer.submit(request)[0]
     }
 
     public func ingest(batch drafts: [RecordDraft], signingWith signer: SigningIdentity? = nil) async throws -> [IngestResult] {
         guard !drafts.isEmpty else { return [] }
+        try writerClaim.requireWriter()
         return try await writer.submit(IngestRequest(drafts: drafts, signer: signer, isBatch: true))
     }
 
@@ -277,11 +281,24 @@ public final class PostgresRecordStore: RecordStore {
         try await execute("DELETE FROM derived_state WHERE name = \(name)")
     }
 
+    // MARK: Sharing
+
+    public func claimWriter(advertising address: String) async throws -> Bool {
+        try await writerClaim.claim(advertising: address)
+    }
+
+    public func writerClaimLost() async {
+        await writerClaim.lost()
+    }
+
+    public var isShared: Bool { true }
+
     // MARK: Closing
 
     /// Waits for pending writes, stops listening and closes every connection.
     public func close() async throws {
         guard await writer.close() else { return }
+        await writerClaim.release()
         await listener.stop()
         commits.close()
         await writes.close()

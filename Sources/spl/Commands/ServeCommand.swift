@@ -91,7 +91,7 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Keep the store in memory: nothing is written to disk.")
     var memory = false
 
-    @Option(help: "Store file to use instead of <home>/hub.db.")
+    @Option(help: "Store to use instead of <home>/hub.db: a file, or postgresql://user[:${VAR}]@host[:port]/database (password from VAR or PGPASSWORD).")
     var store: String?
 
     @Flag(help: "Start an empty store although this home has an identity and no hub.db.")

@@ -126,7 +126,14 @@ struct StatusCommand: AsyncParsableCommand {
         // Own lines, word for word as the start-up banner prints them.
         let warnings = health.value(atPath: "backup.warning")?.stringValue?.split(separator: "\n").map(String.init) ?? []
         return lines + warnings + [timedBackupLine(health.value(atPath: "backup.auto"), now: now)].compactMap { $0 }
-            + replicas.map(replicaLine) + [authLine(health)].compactMap { $0 }
+            + replicas.map(replicaLine) + [authLine(health), roleLine(health)].compactMap { $0 }
+    }
+
+    /// `Role:    active` or `Role:    standby`, for a daemon on a store that several daemons share.
+    static func roleLine(_ health: JSONValue) -> String? {
+        guard let role = health.value(atPath: "role")?.stringValue else { return nil }
+        let meaning = role == "standby" ? " (serves reads; writes go to the active daemon)" : " (writes the shared store)"
+        return "Role:    \(role)\(meaning)"
     }
 
     /// Said only when TCP clients are not authenticated (`spl serve --insecure-localhost`), so a

@@ -39,10 +39,11 @@ struct StoreCopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
+        let environment = ProcessInfo.processInfo.environment
         let (sourceAddress, destinationAddress): (StoreAddress, StoreAddress)
         do {
-            sourceAddress = try StoreAddress(from, currentDirectory: cwd)
-            destinationAddress = try StoreAddress(to, currentDirectory: cwd)
+            sourceAddress = try StoreAddress(from, currentDirectory: cwd, environment: environment)
+            destinationAddress = try StoreAddress(to, currentDirectory: cwd, environment: environment)
         } catch {
             throw OperatorError(error.description)
         }
@@ -87,8 +88,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
 
     private func open(_ address: StoreAddress, role: StoreAddress.Role, instanceDID: String?) async throws -> any RecordStore {
         do {
-            return try await address.open(
-                role: role, options: .init(createdByVersion: BuildInfo.semver, instanceDID: instanceDID))
+            return try await address.open(role: role, createdByVersion: BuildInfo.semver, instanceDID: instanceDID)
         } catch {
             throw OperatorError("cannot open \(address): \(error)")
         }
