@@ -1,8 +1,9 @@
 import Foundation
+import SyncropelTestSupport
 import Testing
 
 /// `spl store copy`: an instance's log moved between stores by the binary, resumable.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct StoreCopyCommandTests {
+@Suite(.serialized, .postgresServer, .timeLimit(.minutes(5))) struct StoreCopyCommandTests {
     /// Every row as the copy must keep it: sequence, id, canonical bytes, signature, created_at.
     private func rows(_ file: String) async throws -> String {
         try await ShellTool.sqlite(file, "SELECT sequence, id, canonical, sig, signer, created_at FROM records ORDER BY sequence")
@@ -36,6 +37,34 @@ import Testing
         #expect(again.status == 0)
         #expect(again.stdout == "copied 0 records from sqlite://\(daemon.store) to sqlite://\(copy) (resumed after sequence \(highest)); "
             + "the destination holds sequences 1 to \(highest), every id and signature checked\n")
+    }
+
+    @Test func sqliteToPostgresAndBackGivesTheSameRowsAndTheDaemonServesTheDatabase() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        try #require(try await daemon.serve().status == 0)
+        for clock in 1...60 {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_copy"))
+            try #require(posted.status == 201)
+        }
+        #expect(try await daemon.stopDaemon().status == 0)
+        let there = try await daemon.cli(["store", "copy", "--from", daemon.store, "--to", database.url], environment: database.environment)
+        try #require(there.status == 0, "\(there.stderr)")
+        #expect(there.stdout.contains(" to postgresql://postgres@127.0.0.1:"))
+        #expect(!(there.stdout + there.stderr).contains(database.environment.values.first!), "the password is never shown")
+        let back = daemon.spl.scratch.path + "/back.db"
+        let again = try await daemon.cli(["store", "copy", "--from", database.url, "--to", back], environment: database.environment)
+        try #require(again.status == 0, "\(again.stderr)")
+        #expect(try await rows(back) == (try await rows(daemon.store)), "byte-identical canonical records, same ids and sequences")
+
+        let served = try await daemon.cli(
+            ["serve", "--daemon", "--port", String(daemon.port), "--store", database.url], seconds: 60, environment: database.environment)
+        try #require(served.status == 0, "\(served.stderr)")
+        let page = try await daemon.httpJSON("GET", "/v1/threads/th_pg_copy/records?limit=100")
+        #expect(page.status == 200)
+        #expect((page.object["data"] as? [Any])?.count == 60, "\(page.object)")
+        #expect(try await daemon.stopDaemon().status == 0)
     }
 
     @Test func aMissingSourceOrAnUnknownSchemeIsOneLineAndCreatesNothing() async throws {

@@ -5,6 +5,7 @@
 #   SPL_BIN  the binary (default .build/debug/spl)
 #   SPL_VENV reuse this virtualenv instead of creating a throwaway one
 #   SPL_CONFORMANCE_TIMEOUT seconds before a hung run is killed (default 240)
+#   SPL_CONFORMANCE_STORE_URL a store URL for [store] url (default: the home's hub.db)
 # The daemon runs with SPL_SSE_HEARTBEAT_SECS=1 so the heartbeat check is quick.
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,8 +33,23 @@ unset SPL_BACKUP_ROOT
 # restart of the daemon inherits this too.
 export SPL_SSE_HEARTBEAT_SECS=1
 
+# SPL_CONFORMANCE_STORE_URL runs the suite on another store (Tests/postgres/run-conformance.sh):
+# written into the new home's config.toml, so the suite's own restart keeps it too.
+if [ -n "${SPL_CONFORMANCE_STORE_URL:-}" ]; then
+    mkdir -p "$SYNCROPEL_HOME"
+    printf '[store]\nurl = "%s"\n' "$SPL_CONFORMANCE_STORE_URL" >"$SYNCROPEL_HOME/config.toml"
+fi
+
 if ! "$spl" serve --daemon --port "$port" >"$scratch/serve.out" 2>&1; then
     echo "run.sh: spl serve --daemon --port $port failed:" >&2
+    cat "$scratch/serve.out" >&2
+    exit 1
+fi
+
+# The daemon must serve the store asked for, not fall back to another.
+grep -m1 '^Store:' "$scratch/serve.out"
+if [ -n "${SPL_CONFORMANCE_STORE_URL:-}" ] && ! grep -qF "Store:    $SPL_CONFORMANCE_STORE_URL " "$scratch/serve.out"; then
+    echo "run.sh: the daemon does not serve $SPL_CONFORMANCE_STORE_URL:" >&2
     cat "$scratch/serve.out" >&2
     exit 1
 fi
