@@ -42,7 +42,7 @@ extension SPLProcess {
         let errorDrain = PipeDrain(error.fileHandleForReading)
         try process.run()
         let watchdog = ExitWatchdog(pid: process.processIdentifier, seconds: seconds)
-        process.waitUntilExit()
+        let status = process.waitForExit()
         let killed = watchdog.disarm()
         // The write ends are closed once spl and everything it spawned let go of them. A daemon
         // that inherited them would hold them for good; 10 s leaves room for a loaded machine.
@@ -54,7 +54,7 @@ extension SPLProcess {
             throw BoundedRunError(
                 arguments: arguments, seconds: killed ? seconds : grace, stdout: stdout, stderr: stderr, outputHeldOpen: !killed)
         }
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        return Result(status: status, stdout: stdout, stderr: stderr)
     }
 }
 

@@ -84,9 +84,9 @@ struct SPLProcess {
         let errorReader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
         errorReader.start()
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status = process.waitForExit()
         while !errorData.isSet { usleep(1000) }
-        return (process.terminationStatus, outData, errorData.value)
+        return (status, outData, errorData.value)
     }
 }
 

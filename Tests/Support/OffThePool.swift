@@ -24,9 +24,29 @@ public func offThePool<Value: Sendable, Failure: Error>(
 extension Process {
     /// Waits off the cooperative pool until the process has exited; its termination status.
     public func exitStatus() async -> Int32 {
-        await offThePool {
-            self.waitUntilExit()
-            return self.terminationStatus
+        await offThePool { self.waitForExit() }
+    }
+
+    /// Blocks until the process has exited; its exit code, or the signal that ended it.
+    ///
+    /// Not `waitUntilExit()` alone: Foundation learns of an exit from SIGCHLD, which this
+    /// test process can lose when many children exit at once (see `ScriptRun`). A full suite
+    /// with the PostgreSQL tests beside it left four waits hung on children long gone. Here
+    /// `waitpid` finds the exit itself; when Foundation reaped the child first (`ECHILD`), its
+    /// own status is the answer.
+    public func waitForExit() -> Int32 {
+        let pid = processIdentifier
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+            }
+            if reaped < 0, errno == ECHILD {
+                waitUntilExit()
+                return terminationStatus
+            }
+            usleep(2000)
         }
     }
 }
