@@ -6,7 +6,7 @@ import Testing
 
 @testable import SyncropelStore
 
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct BackupTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct BackupTests {
     /// Reads a backup the way an operator's tools would: a plain read-write open.
     private func recordIDs(in path: String) throws -> [String] {
         let queue = try DatabaseQueue(path: path)

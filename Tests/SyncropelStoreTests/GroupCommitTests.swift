@@ -7,7 +7,7 @@ import Testing
 @testable import SyncropelStore
 
 /// The writer's transaction: requests grouped into one commit fail one by one.
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct GroupCommitTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct GroupCommitTests {
     /// The requests as one group, through the backend's own group commit.
     private func commit(_ drafts: [[RecordDraft]], in store: any RecordStore) async throws -> [Result<[IngestResult], any Error>] {
         let requests = try drafts.map { try IngestRequest(drafts: $0, signer: nil, isBatch: $0.count > 1) }

@@ -6,7 +6,7 @@ import Testing
 
 @testable import SyncropelStore
 
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct IngestTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct IngestTests {
     @Test(arguments: StoreBackend.allCases) func aDuplicateIsANoOp(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
         let store = try await fixture.openStore(backend)

@@ -7,7 +7,7 @@ import Testing
 @testable import SyncropelStore
 
 /// What only the PostgreSQL store has: its URL, a shared database, a server that goes away.
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct PostgresStoreTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct PostgresStoreTests {
     private static let environment = ["PGPASS": "s3cret-Pa55"]
 
     @Test func aURLReadsItsPartsAndShowsNoPassword() throws {

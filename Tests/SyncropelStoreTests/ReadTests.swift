@@ -5,7 +5,7 @@ import Testing
 
 @testable import SyncropelStore
 
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct ReadTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct ReadTests {
     @Test(arguments: StoreBackend.allCases) func recordsSurviveCloseAndReopen(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
         let first = try await fixture.openStore(backend)

@@ -7,7 +7,7 @@ import Testing
 
 /// The filter parser (what it accepts and how it names what it refuses) and the
 /// SQL it becomes, run against a real store.
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct RecordQueryTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct RecordQueryTests {
     private func parse(_ text: String) throws -> RecordFilter {
         try RecordFilter(json: try JSONParser.parse(Array(text.utf8)))
     }

@@ -6,7 +6,7 @@ import Testing
 @testable import SyncropelStore
 
 /// What replication needs of the store: its mark, and appending records as another store held them.
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct ReplicaSupportTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct ReplicaSupportTests {
     @Test(arguments: StoreBackend.allCases) func aReplicaMarkIsKeptPerReplicaAndForgottenTogether(backend: StoreBackend) async throws {
         let fixture = StoreFixture()
         let store = try await fixture.openStore(backend)

@@ -7,7 +7,7 @@ import Testing
 
 @testable import SyncropelStore
 
-@Suite(.postgresServer, .timeLimit(.minutes(1))) struct SweepTests {
+@Suite(.postgresServer, .timeLimit(.minutes(5))) struct SweepTests {
     /// Changes rows behind the store's back, through its own database's SQL (the test's own
     /// literal values only).
     private func damage(_ store: any RecordStore, _ sql: String) async throws {
