@@ -56,6 +56,41 @@ import Testing
         #expect(try await active.stopDaemon().status == 0)
     }
 
+    /// A server of the test's own, stopped and started again under a running daemon.
+    @Test func aDatabaseThatGoesAwayIsAnswered503AndTheDaemonRecoversAndStillStops() async throws {
+        let server = try await PostgresServer.start()
+        let daemon = try DaemonFixture()
+        do {
+            let database = try await server.makeDatabase()
+            let started = try await serve(daemon, on: database)
+            try #require(started.status == 0, "\(started.stderr)")
+            try await server.halt()
+            let write = try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1, thread: "th_away"))
+            #expect(write.status == 503)
+            #expect(write.object["code"] as? String == "STORE_UNAVAILABLE")
+            #expect(write.object["message"] as? String == "the store cannot be reached; nothing was written, retry in a moment")
+            let read = try await daemon.httpJSON("GET", "/v1/threads/th_away/records")
+            #expect(read.status == 503)
+            #expect(read.object["code"] as? String == "STORE_UNAVAILABLE")
+            // Long enough for the writer claim's check to find its session gone.
+            try await Task.sleep(for: .seconds(5))
+            try await server.resume()
+            try await waitUntil {
+                try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 1, thread: "th_away")).status == 201
+            }
+            #expect(try await role(daemon) == "active")
+            let stopped = try await daemon.stopDaemon()
+            #expect(stopped.status == 0)
+            #expect(!stopped.stdout.contains("was killed"), "\(stopped.stdout)")
+        } catch {
+            daemon.tearDown()
+            await server.stop()
+            throw error
+        }
+        daemon.tearDown()
+        await server.stop()
+    }
+
     /// Four clients write records with explicit clocks (so a retry of a record whose answer was
     /// lost is the same record); each retries against the other daemon when its daemon fails.
     @Test func killingTheActiveDaemonUnderLoadHandsWritingToTheStandbyWithinFiveSeconds() async throws {

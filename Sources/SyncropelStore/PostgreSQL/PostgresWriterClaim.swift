@@ -54,6 +54,9 @@ final class PostgresWriterClaim: Sendable {
     }
 
     /// Returns when the holding session is gone (or the task is cancelled); the store is a standby from then.
+    ///
+    /// Each check has a deadline: a query on a connection whose server went away was seen to
+    /// hang rather than fail (the claim then never counted as lost, and the daemon could not stop).
     func lost() async {
         guard case .active(let connection) = state.withLock({ $0 }) else {
             try? await Task.sleep(nanoseconds: .max)
@@ -61,15 +64,35 @@ final class PostgresWriterClaim: Sendable {
         }
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.checkInterval)
-            do {
-                _ = try await connection.rows("SELECT 1")
-            } catch {
-                break
-            }
+            guard !Task.isCancelled else { return }
+            guard await Self.answers(connection, within: Self.answerDeadline) else { break }
         }
         guard !Task.isCancelled else { return }
-        try? await connection.close()
+        Task { try? await connection.close() }
         state.withLock { $0 = .standby(activeAddress: nil) }
+    }
+
+    /// How long the holding session has to answer a check before the claim counts as lost.
+    static let answerDeadline: Duration = .seconds(3)
+
+    /// Whether `SELECT 1` succeeds within `deadline`; false on failure, on silence, or when the
+    /// calling task is cancelled. The query runs in a task of its own, so a wedged connection
+    /// never holds the caller.
+    private static func answers(_ connection: PostgresConnection, within deadline: Duration) async -> Bool {
+        let answer = FirstAnswer()
+        let query = Task { answer.resolve((try? await connection.rows("SELECT 1")) != nil) }
+        let timer = Task {
+            try? await Task.sleep(for: deadline)
+            answer.resolve(false)
+        }
+        let answered = await withTaskCancellationHandler {
+            await answer.value()
+        } onCancel: {
+            answer.resolve(false)
+        }
+        timer.cancel()
+        if !answered { query.cancel() }
+        return answered
     }
 
     /// Throws `StoreError.standby` unless this process may write.
@@ -87,5 +110,35 @@ final class PostgresWriterClaim: Sendable {
             return nil
         }
         try? await held?.close()
+    }
+}
+
+/// The first of several racing outcomes, handed to one waiter.
+private final class FirstAnswer: Sendable {
+    private struct State {
+        var value: Bool?
+        var waiter: CheckedContinuation<Bool, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func resolve(_ value: Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    func value() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool? in
+                if state.value == nil { state.waiter = continuation }
+                return state.value
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
