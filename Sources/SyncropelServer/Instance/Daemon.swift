@@ -252,19 +252,15 @@ public struct Daemon: Sendable {
     /// `--memory`, then `--store`, then `[store] url`, then `<home>/hub.db`.
     private func resolveStoreLocation(_ config: HomeConfig) throws(StartupError) -> StoreLocation {
         if options.memory { return .memory }
-        if let text = options.storePath ?? config.store.url, PostgresStoreURL.isPostgresURL(text) {
-            do {
-                return .postgres(try PostgresStoreURL(parsing: text, environment: environment))
-            } catch {
-                throw .configuration(error.description)
-            }
-        }
-        if let path = options.storePath { return .file(HomeLayout(root: path).root) }
-        guard let path = config.storePath(in: home) else {
+        guard let text = options.storePath ?? config.store.url else { return .address(.sqlite(path: home.storeFile)) }
+        do {
+            return .address(try StoreAddress(text, currentDirectory: FileManager.default.currentDirectoryPath, environment: environment))
+        } catch .unknownScheme where options.storePath == nil {
             throw .configuration(
-                "[store] url \(config.store.url ?? "") is not supported; use sqlite://<path> or postgresql://user@host/database in \(home.configFile)")
+                "[store] url \(text) is not supported; use sqlite://<path> or postgresql://user@host/database in \(home.configFile)")
+        } catch {
+            throw .configuration(error.description)
         }
-        return .file(path)
     }
 
     /// SPEC 5.2 step 1: an identity without its store must not silently start empty.

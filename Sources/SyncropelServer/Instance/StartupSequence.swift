@@ -121,19 +121,18 @@ struct StartupSequence {
     }
 
     private func openStore() async throws(StartupError) -> any RecordStore {
-        let storeOptions = SQLiteRecordStore.Options(
-            createdByVersion: version, instanceDID: identity.didKey.instanceDID,
-            durability: config.store.durability == .full ? .full : .normal)
+        let durability: SQLiteRecordStore.Durability = config.store.durability == .full ? .full : .normal
         do {
             switch storeLocation {
-            case .memory: return try SQLiteRecordStore.inMemory(options: storeOptions)
-            case .file(let path): return try SQLiteRecordStore(path: path, options: storeOptions)
-            case .postgres(let url):
-                return try await PostgresRecordStore.open(
-                    url: url, options: .init(createdByVersion: version, instanceDID: identity.didKey.instanceDID))
+            case .memory:
+                return try SQLiteRecordStore.inMemory(options: .init(
+                    createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability))
+            case .address(let address):
+                return try await address.open(
+                    role: .creating, createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability)
             }
         } catch {
-            throw .store(error.description)
+            throw .store("\(error)")
         }
     }
 

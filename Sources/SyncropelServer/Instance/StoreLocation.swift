@@ -5,14 +5,12 @@ import SyncropelStore
 public enum StoreLocation: Sendable, Equatable {
     /// `spl serve --memory`: nothing is on disk, so nothing of it is backed up.
     case memory
-    /// An embedded SQLite store file.
-    case file(String)
-    /// A PostgreSQL database, which other daemons of the same instance may share.
-    case postgres(PostgresStoreURL)
+    /// A store file or a PostgreSQL database, as `spl store copy` names them too.
+    case address(StoreAddress)
 
     /// The store file, when the records are in one.
     public var filePath: String? {
-        if case .file(let path) = self { return path }
+        if case .address(.sqlite(let path)) = self { return path }
         return nil
     }
 }
