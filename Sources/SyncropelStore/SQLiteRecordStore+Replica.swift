@@ -89,6 +89,8 @@ extension SQLiteRecordStore {
 
     private static func insertVerbatim(_ records: [StoredRecord], _ db: Database) throws {
         var expected = try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records")! + 1
+        // A restored log jumps once, up to its assignment floor; nothing else may leave a gap.
+        let floor = try AssignmentFloor.read(db, path: db.description)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO records (sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
@@ -99,9 +101,10 @@ extension SQLiteRecordStore {
                 last_clock = max(last_clock, excluded.last_clock), updated_at = max(updated_at, excluded.updated_at)
             """)
         for stored in records {
-            guard stored.sequence == expected else {
+            guard stored.sequence == expected || (expected < stored.sequence && stored.sequence <= floor ?? 0) else {
                 throw VerbatimAppendError.notNext(expected: expected, found: stored.sequence)
             }
+            expected = stored.sequence
             let record = stored.record
             try insert.execute(arguments: [
                 stored.sequence, record.id.hex, record.thread, record.actor, record.clock, record.act.rawValue,

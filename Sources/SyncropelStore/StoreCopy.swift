@@ -112,24 +112,24 @@ public struct StoreCopy: Sendable {
             }
             expected += 1
         }
-        let failures = ContentAddressSweep.inLanes(batch) { lane -> [StoreCopyError] in
+        if let failure = Self.firstBadSignature(batch) {
+            throw StoreCopyError.badRecord(source: source.url, sequence: failure.sequence, reason: failure.reason)
+        }
+    }
+
+    /// The lowest-sequence record of `batch` whose signature does not verify, checked on every core.
+    static func firstBadSignature(_ batch: [StoredRecord]) -> (sequence: Int64, reason: String)? {
+        let failures = ContentAddressSweep.inLanes(batch) { lane -> [(sequence: Int64, reason: String)] in
             var keys = SignerKeys()
             return lane.compactMap { stored in
                 do throws(RecordError) {
                     try stored.record.verifySignature(keys: &keys)
                     return nil
                 } catch {
-                    return .badRecord(source: source.url, sequence: stored.sequence, reason: error.message)
+                    return (stored.sequence, error.message)
                 }
             }
         }
-        if let first = failures.joined().min(by: { $0.sequence < $1.sequence }) { throw first }
-    }
-}
-
-extension StoreCopyError {
-    fileprivate var sequence: Int64 {
-        if case .badRecord(_, let sequence, _) = self { return sequence }
-        return .max
+        return failures.joined().min { $0.sequence < $1.sequence }
     }
 }

@@ -14,7 +14,7 @@ import Testing
         switch store {
         case let postgres as PostgresRecordStore:
             return try await postgres.writes.withConnection { connection in
-                var commit = PostgresGroupCommit(url: postgres.url, connection: connection)
+                var commit = PostgresGroupCommit(url: postgres.url, connection: connection, floor: nil)
                 return try await commit.run(requests)
             }
         case let sqlite as SQLiteRecordStore:

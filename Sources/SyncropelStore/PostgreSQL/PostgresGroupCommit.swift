@@ -15,12 +15,15 @@ import SyncropelKit
 struct PostgresGroupCommit {
     let url: String
     let connection: PostgresConnection
+    /// The store's `AssignmentFloor`, when it was restored.
+    let floor: Int64?
     /// Next sequence to hand out; set inside the transaction.
     private var nextSequence: Int64 = 0
 
-    init(url: String, connection: PostgresConnection) {
+    init(url: String, connection: PostgresConnection, floor: Int64?) {
         self.url = url
         self.connection = connection
+        self.floor = floor
     }
 
     /// One outcome per request, in order; throws when the whole transaction failed.
@@ -28,7 +31,7 @@ struct PostgresGroupCommit {
         let createdAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         try await execute("BEGIN")
         try await execute("SELECT pg_advisory_xact_lock(\(PostgresLocks.writer))")
-        nextSequence = try await PostgresRecordStore.highestSequence(connection) + 1
+        nextSequence = max(try await PostgresRecordStore.highestSequence(connection) + 1, floor ?? 0)
         let firstSequence = nextSequence
         // A request alone needs no savepoint: its refusal rolls back a transaction that holds nothing else.
         let alone = requests.count == 1
@@ -66,24 +69,53 @@ struct PostgresGroupCommit {
 
     private mutating func write(_ request: IngestRequest, createdAt: Int64) async throws -> [IngestResult] {
         var written = WrittenRecords()
-        for (index, entry) in request.entries.enumerated() {
-            do {
-                var clock: Int64?
-                if let thread = entry.threadNeedingClock {
-                    let highest = try await connection.rows(
-                        "SELECT max(clock) FROM records WHERE thread = \(thread)"
-                    ).first?.decode(Int64?.self)
-                    clock = try GroupCommit.clock(after: highest ?? nil, thread: thread, floor: nil)
+        if let results = try await writeAtOnce(request, createdAt: createdAt) {
+            results.forEach { written.add($0) }
+        } else {
+            for (index, entry) in request.entries.enumerated() {
+                do {
+                    var clock: Int64?
+                    if let thread = entry.threadNeedingClock {
+                        let highest = try await connection.rows(
+                            "SELECT max(clock) FROM records WHERE thread = \(thread)"
+                        ).first?.decode(Int64?.self)
+                        clock = try GroupCommit.clock(after: highest ?? nil, thread: thread, floor: floor)
+                    }
+                    written.add(try await insert(try request.record(entry, clock: clock), createdAt: createdAt))
+                } catch let error as RecordError {
+                    throw request.locate(error, at: index)
                 }
-                written.add(try await insert(try request.record(entry, clock: clock), createdAt: createdAt))
-            } catch let error as RecordError {
-                throw request.locate(error, at: index)
             }
         }
         for (thread, growth) in written.threads {
             try await PostgresRecordStore.growThread(thread, by: growth.count, lastClock: growth.lastClock, at: createdAt, connection)
         }
         return written.results
+    }
+
+    /// The common case in a few round trips: every record of a request that needs no server
+    /// clock inserted by one statement. Nil when that is not what happened (a clock to assign,
+    /// or a record already stored or in conflict, rolled back here), so the caller writes the
+    /// request record by record and reports each one.
+    private mutating func writeAtOnce(_ request: IngestRequest, createdAt: Int64) async throws -> [IngestResult]? {
+        guard request.entries.count > 1, !request.entries.contains(where: { $0.threadNeedingClock != nil }) else { return nil }
+        var stored: [StoredRecord] = []
+        for (index, entry) in request.entries.enumerated() {
+            do {
+                stored.append(StoredRecord(
+                    record: try request.record(entry, clock: nil), sequence: nextSequence + Int64(index), createdAt: createdAt))
+            } catch let error as RecordError {
+                throw request.locate(error, at: index)
+            }
+        }
+        try await execute("SAVEPOINT at_once")
+        guard try await PostgresRecordStore.insertAll(stored[...], connection) == stored.count else {
+            try await execute("ROLLBACK TO SAVEPOINT at_once")
+            return nil
+        }
+        try await execute("RELEASE SAVEPOINT at_once")
+        nextSequence += Int64(stored.count)
+        return stored.map { IngestResult(stored: $0, status: .created) }
     }
 
     private mutating func insert(_ record: Record, createdAt: Int64) async throws -> IngestResult {

@@ -22,8 +22,16 @@ extension PostgresRecordStore {
                 let (count, highest) = try await connection.rows(
                     "SELECT count(*), coalesce(max(sequence), 0) FROM records"
                 )[0].decode((Int64, Int64).self)
+                let floor = try await PostgresSchema.assignmentFloor(connection, url: url)
                 let copy = try SQLiteRecordStore(path: temporary, options: options)
                 do {
+                    if let floor {
+                        // The snapshot keeps the restored log's one jump legal, and its numbering above it.
+                        try await copy.write { db in
+                            try db.execute(
+                                sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [AssignmentFloor.metaKey, floor])
+                        }
+                    }
                     var copied = 0
                     var after: Int64 = 0
                     while true {

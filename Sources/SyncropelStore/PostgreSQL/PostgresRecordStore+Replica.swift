@@ -46,13 +46,18 @@ extension PostgresRecordStore {
             guard stored.sequence == expected else {
                 throw VerbatimAppendError.notNext(expected: expected, found: stored.sequence)
             }
-            guard try await insert(stored, connection) else {
-                throw VerbatimAppendError.alreadyStored(sequence: stored.sequence, id: stored.id.hex)
-            }
             let record = stored.record
             threads[record.thread, default: (ThreadGrowth(), .min)].growth.add(clock: record.clock)
             threads[record.thread]!.updatedAt = max(threads[record.thread]!.updatedAt, stored.createdAt)
             expected += 1
+        }
+        guard try await insertAll(records[...], connection) == records.count else {
+            // Which one: the first whose sequence did not make it in (the transaction is abandoned anyway).
+            let present = try await connection.rows(
+                "SELECT sequence FROM records WHERE sequence = ANY(\(records.map(\.sequence)))"
+            ).map { try $0.decode(Int64.self) }
+            let missing = records.first { !Set(present).contains($0.sequence) } ?? records[0]
+            throw VerbatimAppendError.alreadyStored(sequence: missing.sequence, id: missing.id.hex)
         }
         for (thread, summary) in threads {
             try await growThread(

@@ -67,12 +67,12 @@ public final class PostgresRecordStore: RecordStore {
         let configuration = try connectionConfiguration(url, options: options)
         let urlText = url.description
         let writes = PostgresConnectionPool(configuration: configuration, url: urlText, limit: 1)
-        let highest: Int64
+        let (highest, floor): (Int64, Int64?)
         do {
-            highest = try await writes.withConnection { connection in
+            (highest, floor) = try await writes.withConnection { connection in
                 try await PostgresSchema.prepare(
                     connection, url: urlText, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
-                return try await highestSequence(connection)
+                return (try await highestSequence(connection), try await PostgresSchema.assignmentFloor(connection, url: urlText))
             }
         } catch {
             await writes.close()
@@ -82,12 +82,12 @@ public final class PostgresRecordStore: RecordStore {
         let listening = PostgresConnectionPool(configuration: configuration, url: urlText, limit: 1)
         return PostgresRecordStore(
             url: url, reads: reads, writes: writes, listening: listening, highestSequence: highest,
-            backupChunk: max(options.backupChunk, 1))
+            assignmentFloor: floor, backupChunk: max(options.backupChunk, 1))
     }
 
     private init(
         url: PostgresStoreURL, reads: PostgresConnectionPool, writes: PostgresConnectionPool,
-        listening: PostgresConnectionPool, highestSequence: Int64, backupChunk: Int
+        listening: PostgresConnectionPool, highestSequence: Int64, assignmentFloor: Int64?, backupChunk: Int
     ) {
         storeURL = url
         self.backupChunk = backupChunk
@@ -95,13 +95,13 @@ public final class PostgresRecordStore: RecordStore {
         self.reads = reads
         self.writes = writes
         commits = CommitNotifier(highest: highestSequence)
-        writer = PostgresRecordWriter(connection: writes, url: url.description, commits: commits)
+        writer = PostgresRecordWriter(connection: writes, url: url.description, commits: commits, assignmentFloor: assignmentFloor)
         listener = PostgresCommitListener(connections: listening, commits: commits)
         writerClaim = PostgresWriterClaim(pool: writes, url: url.description)
         listener.start()
     }
 
-    private static func connectionConfiguration(
+    static func connectionConfiguration(
         _ url: PostgresStoreURL, options: Options
     ) throws(StoreError) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
@@ -341,15 +341,39 @@ public final class PostgresRecordStore: RecordStore {
 
     /// Inserts a record with its sequence; false when its id or its (thread, clock, actor) is taken.
     static func insert(_ stored: StoredRecord, _ connection: PostgresConnection) async throws -> Bool {
-        let record = stored.record
-        let rows = try await connection.rows("""
-            INSERT INTO records (sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
-            VALUES (\(stored.sequence), \(record.id.hex), \(record.thread), \(record.actor), \(record.clock),
-                \(record.act.rawValue), \(String(decoding: record.canonical, as: UTF8.self)), \(record.judgedBy?.hex),
-                \(record.signature?.sig), \(record.signature?.signer), \(stored.createdAt))
-            ON CONFLICT DO NOTHING RETURNING sequence
-            """)
-        return !rows.isEmpty
+        try await insertAll([stored][...], connection) == 1
+    }
+
+    /// Inserts records with their sequences, 2 000 to a statement (each column one bound array),
+    /// and returns how many went in: fewer than given when an id or a (thread, clock, actor) was
+    /// taken, which leaves a hole the caller must roll back. One round trip per statement instead
+    /// of one per record.
+    static func insertAll(_ records: ArraySlice<StoredRecord>, _ connection: PostgresConnection) async throws -> Int {
+        var inserted = 0
+        var start = records.startIndex
+        while start < records.endIndex {
+            let chunk = records[start..<min(start + 2000, records.endIndex)]
+            start = chunk.endIndex
+            let lookups = chunk.map(\.record)
+            // judged_by, sig and signer are never empty when present (an id, a signature, a DID):
+            // '' stands for NULL in the arrays.
+            let rows = try await connection.rows("""
+                WITH inserted AS (
+                    INSERT INTO records (sequence, id, thread, actor, clock, act, canonical, judged_by, sig, signer, created_at)
+                    SELECT s, i, t, a, c, k, b, nullif(j, ''), nullif(g, ''), nullif(n, ''), w
+                    FROM unnest(\(chunk.map(\.sequence))::bigint[], \(lookups.map(\.id.hex))::text[], \(lookups.map(\.thread))::text[],
+                        \(lookups.map(\.actor))::text[], \(lookups.map(\.clock))::bigint[], \(lookups.map(\.act.rawValue))::text[],
+                        \(lookups.map { String(decoding: $0.canonical, as: UTF8.self) })::text[],
+                        \(lookups.map { $0.judgedBy?.hex ?? "" })::text[], \(lookups.map { $0.signature?.sig ?? "" })::text[],
+                        \(lookups.map { $0.signature?.signer ?? "" })::text[], \(chunk.map(\.createdAt))::bigint[])
+                        AS row(s, i, t, a, c, k, b, j, g, n, w)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                )
+                SELECT count(*) FROM inserted
+                """)
+            inserted += Int(try rows[0].decode(Int64.self))
+        }
+        return inserted
     }
 
     /// Adds `count` records up to `lastClock` to a thread's summary.

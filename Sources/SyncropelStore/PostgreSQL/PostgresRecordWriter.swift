@@ -7,10 +7,12 @@ final class PostgresRecordWriter: Sendable {
     private let url: String
     private let commits: CommitNotifier
     private let requests: IngestQueue
+    private let assignmentFloor: Int64?
 
     /// `connection` is a pool of one: the writer's own connection, opened again after a failure.
-    init(connection: PostgresConnectionPool, url: String, commits: CommitNotifier) {
+    init(connection: PostgresConnectionPool, url: String, commits: CommitNotifier, assignmentFloor: Int64?) {
         self.connection = connection
+        self.assignmentFloor = assignmentFloor
         self.url = url
         self.commits = commits
         requests = IngestQueue(path: url)
@@ -40,10 +42,10 @@ final class PostgresRecordWriter: Sendable {
 
     /// One transaction for `requests`; announces the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) async -> [Result<[IngestResult], any Error>] {
-        let url = url
+        let (url, floor) = (url, assignmentFloor)
         do {
             let outcomes = try await connection.withConnection { connection in
-                var commit = PostgresGroupCommit(url: url, connection: connection)
+                var commit = PostgresGroupCommit(url: url, connection: connection, floor: floor)
                 return try await commit.run(requests)
             }
             commits.announce(outcomes)

@@ -18,9 +18,7 @@ enum PostgresSchema {
             let found = try await schemaVersion(connection)
             try StoreSchema.refuseNewer(found, path: url)
             if found == nil {
-                for statement in version1 {
-                    try await connection.rows(PostgresQuery(unsafeSQL: statement))
-                }
+                try await createTables(connection)
             }
             let insert: (String, String) -> PostgresQuery = { key, value in
                 "INSERT INTO meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO NOTHING"
@@ -32,11 +30,28 @@ enum PostgresSchema {
         }
     }
 
+    /// The current schema's tables, in a database (or schema) that has none.
+    static func createTables(_ connection: PostgresConnection) async throws {
+        for statement in version1 {
+            try await connection.rows(PostgresQuery(unsafeSQL: statement))
+        }
+    }
+
     /// `meta.schema_version`, or nil when the database has no `meta` table (a new database).
     static func schemaVersion(_ connection: PostgresConnection) async throws -> Int? {
         let rows = try await connection.rows("SELECT to_regclass('meta') IS NOT NULL")
         guard try await rows.first?.decode(Bool.self) == true else { return nil }
         return try await metaValue(connection, key: "schema_version").flatMap { Int($0) }
+    }
+
+    /// `meta.assignment_floor` (see `AssignmentFloor`), written by a restore; anything but an
+    /// integer from 0 to `AssignmentFloor.maximum` is refused, as SQLite's store refuses it.
+    static func assignmentFloor(_ connection: PostgresConnection, url: String) async throws -> Int64? {
+        guard let text = try await metaValue(connection, key: AssignmentFloor.metaKey) else { return nil }
+        guard let floor = Int64(text), (0...AssignmentFloor.maximum).contains(floor) else {
+            throw StoreError.badAssignmentFloor(path: url, found: "'\(text)'")
+        }
+        return floor
     }
 
     static func metaValue(_ connection: PostgresConnection, key: String) async throws -> String? {
