@@ -13,6 +13,10 @@ import Testing
         let first = try DaemonFixture()
         let second = try DaemonFixture()
         try #require(try await first.cli(["init"]).status == 0)
+        // The initialised home's store moves into the database, as an operator moves an instance
+        // there: a home with an identity never starts on a database that holds no store.
+        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
+        try #require(moved.status == 0, "\(moved.stderr)")
         try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
         for item in ["keys", "config.toml"] {
             try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)

@@ -114,6 +114,9 @@ public struct Daemon: Sendable {
         if let storePath = storeLocation.filePath, !isNewHome {
             try refuseMissingStore(storePath: storePath, identity: identity, config: config)
         }
+        if case .address(.postgres(let url)) = storeLocation, !isNewHome, !options.newStore {
+            try await refuseEmptyDatabase(url, identity: identity, config: config)
+        }
         if config.identity.did == nil { config.identity.did = identity.didKey.description }
 
         // Read before the lock: taking it replaces the stamp with our pid, so a crash leaves none.
@@ -261,6 +264,24 @@ public struct Daemon: Sendable {
         } catch {
             throw .configuration(error.description)
         }
+    }
+
+    /// SPEC 5.2 step 1 for a database: a home with an identity never starts empty on a database
+    /// that lost its store (dropped, or a wrong URL); a server out of reach fails the start as opening would.
+    private func refuseEmptyDatabase(_ url: PostgresStoreURL, identity: SigningIdentity, config: HomeConfig) async throws(StartupError) {
+        let holdsStore: Bool
+        do {
+            holdsStore = try await PostgresRestore.databaseHoldsStore(url)
+        } catch {
+            throw .store("\(error)")
+        }
+        guard !holdsStore else { return }
+        let backupRoot = try? BackupRoot.resolve(environment: environment, config: config)
+        let restore = backupRoot.flatMap { NewestBackup.find(root: $0, did: identity.didKey) }
+            .map { "restore the newest backup into it with 'spl backup restore \($0)'" }
+            ?? "restore a backup into it with 'spl backup restore <file>'"
+        throw .store("database \(url) holds no store but this home has an identity; \(restore), copy a store there with "
+            + "'spl store copy --from <file> --to \(url)', or start an empty store with 'spl serve --new-store'")
     }
 
     /// SPEC 5.2 step 1: an identity without its store must not silently start empty.

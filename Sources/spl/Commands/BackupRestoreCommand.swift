@@ -34,6 +34,11 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             instance, same DID. The passphrase is read from SPL_BACKUP_PASSPHRASE (and opens an \
             encrypted replica's objects too). A home with another identity is refused unless \
             --replace-keys, which keeps its keys as keys.replaced.<epoch>.
+
+            When the home's [store] url is a PostgreSQL database, the records go into it in one \
+            transaction instead: the store's tables move to a schema spl_replaced_<epoch>, every \
+            record is re-hashed and its signature checked, and a failure changes nothing. Every \
+            daemon on that database (active and standby) must be stopped first.
             """
     )
 
@@ -109,7 +114,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             }
             if !output.json { print("Restoring anyway (--force).") }
         }
-        try install(backup, describedAs: backup, into: home, failedVerification: verification.failure)
+        try await install(backup, describedAs: backup, into: home, failedVerification: verification.failure)
     }
 
     func lockHome(_ home: HomeLayout) throws -> HomeLock {
@@ -118,10 +123,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         }
     }
 
-    /// Prints what the restore changes, asks, and puts `backup` in place of the home's store;
-    /// `source` names it for the operator (the file, or the replica it was rebuilt from). With
-    /// -o json (and so --yes) it prints one object at the end instead.
-    func install(_ backup: String, describedAs source: String, into home: HomeLayout, failedVerification: String? = nil) throws {
+    /// Prints what the restore changes, asks, and puts `backup` in place of the home's store (a
+    /// file, or the PostgreSQL database of its `[store] url`); `source` names it for the operator
+    /// (the file, or the replica it was rebuilt from). With -o json (and so --yes) it prints one
+    /// object at the end instead.
+    func install(_ backup: String, describedAs source: String, into home: HomeLayout, failedVerification: String? = nil) async throws {
+        if let database = try Self.database(of: home) {
+            try await install(backup, describedAs: source, into: database, failedVerification: failedVerification)
+            return
+        }
         let store = home.storeFile
         let plan = StoreRestore.plan(backup: backup, store: store)
         if output.json {
@@ -173,7 +183,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     /// Asks on the terminal unless `--yes` (`run` has already refused a restore without either).
-    private func confirm(store: String, with backup: String) throws {
+    func confirm(store: String, with backup: String) throws {
         guard !yes else { return }
         print("Replace \(store) with \(backup)? [y/N] ", terminator: "")
         fflush(nil)
@@ -184,7 +194,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     /// `120`, `0 (no store)` or `unreadable (<reason>)`.
-    private static func describe(_ contents: StoreFileContents, _ path: String) -> String {
+    static func describe(_ contents: StoreFileContents, _ path: String) -> String {
         switch contents {
         case .missing: "0 (no \(path))"
         case .records(let count): "\(count)"

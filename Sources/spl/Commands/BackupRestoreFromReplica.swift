@@ -36,7 +36,7 @@ extension BackupRestoreCommand {
             print("Written:    \(destination)")
             return
         }
-        try install(scratch, describedAs: "\(selection.objects.location) (sequences 1...\(restored.highestSequence))", into: home)
+        try await install(scratch, describedAs: "\(selection.objects.location) (sequences 1...\(restored.highestSequence))", into: home)
         if let keys { try install(keys, from: selection, into: home) }
     }
 

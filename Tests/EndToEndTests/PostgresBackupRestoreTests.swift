@@ -1,0 +1,68 @@
+import Foundation
+import SyncropelTestSupport
+import Testing
+
+/// Backups of a PostgreSQL store and `spl backup restore` into one, through the binary.
+@Suite(.serialized, .postgresServer, .timeLimit(.minutes(5))) struct PostgresBackupRestoreTests {
+    @Test func backupNowOfADatabaseRestoresIntoItKeepingTheReplacedTablesAndNumbersAboveTheFloor() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
+        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+        try #require(try await daemon.serve(environment: database.environment).status == 0)
+        for clock in 1...30 {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_restore"))
+            try #require(posted.status == 201)
+        }
+        let backup = try await daemon.cli(["backup", "now", "-o", "json"], environment: database.environment)
+        try #require(backup.status == 0, "spl backup now: \(backup.stderr)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])
+        let file = try #require(answer["path"] as? String, "\(answer)")
+        let verified = try await daemon.cli(["backup", "verify", file])
+        #expect(verified.status == 0, "the record-level snapshot verifies: \(verified.stdout)")
+        for clock in 31...40 {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_restore"))
+            try #require(posted.status == 201)
+        }
+
+        let refused = try await daemon.cli(["backup", "restore", file, "--yes"], environment: database.environment)
+        #expect(refused.status == 1, "a running daemon blocks the restore")
+        #expect(try await daemon.stopDaemon().status == 0)
+
+        let restored = try await daemon.cli(["backup", "restore", file, "--yes"], environment: database.environment)
+        try #require(restored.status == 0, "spl backup restore: \(restored.stderr)")
+        #expect(restored.stdout.contains("Loses:      10 records that are in postgresql://"), "\(restored.stdout)")
+        #expect(restored.stdout.contains("Moved:      the replaced store's tables to schema spl_replaced_"), "\(restored.stdout)")
+        #expect(!(restored.stdout + restored.stderr).contains(database.environment.values.first!), "the password is never shown")
+
+        try #require(try await daemon.serve(environment: database.environment).status == 0)
+        let page = try await daemon.httpJSON("GET", "/v1/threads/th_pg_restore/records?limit=100")
+        #expect((page.object["data"] as? [Any])?.count == 30, "the backup's 30 records, not the 10 written after it")
+        let posted = try await daemon.httpJSON("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: 41, thread: "th_pg_restore"))
+        #expect(posted.status == 201)
+        let after = try await daemon.cli(["backup", "now", "-o", "json"], environment: database.environment)
+        try #require(after.status == 0, "spl backup now: \(after.stderr)")
+        let highest = try #require(
+            (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?["highest_sequence"] as? Int)
+        #expect(highest > 1_000_000_000_000_000, "the first sequence after a restore is the floor, above every lost record's")
+    }
+
+    @Test func aHomeWithAnIdentityNeverStartsEmptyOnADatabaseThatHoldsNoStore() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        try #require(try await daemon.cli(["init"]).status == 0)
+        let refused = try await daemon.cli(
+            ["serve", "--daemon", "--port", String(daemon.port), "--store", database.url], seconds: 60, environment: database.environment)
+        #expect(refused.status == 2)
+        let url = try #require(database.url.components(separatedBy: ":${").first).replacingOccurrences(of: "postgresql://", with: "")
+        #expect(refused.stderr.contains(
+            "holds no store but this home has an identity; restore a backup into it with 'spl backup restore <file>', copy a store there with "
+                + "'spl store copy --from <file> --to postgresql://\(url)"), "\(refused.stderr)")
+        let fresh = try await daemon.cli(
+            ["serve", "--daemon", "--port", String(daemon.port), "--store", database.url, "--new-store"], seconds: 60,
+            environment: database.environment)
+        #expect(fresh.status == 0, "--new-store starts an empty store there: \(fresh.stderr)")
+    }
+}
