@@ -5,6 +5,10 @@
 # exit. Prints each phase's wall time and a summary; exits non-zero if any check failed.
 #   SPL_BIN           the binary (default .build/debug/spl)
 #   SPL_DRILL_TIMEOUT seconds before a hung drill is killed (default 300)
+#   SPL_DRILL_STORE_URL a postgresql:// URL (password in PGPASSWORD) for the home's [store] url
+#                     (Tests/postgres/run-drill.sh): Phases 1, 2, 5 run as written; Phase 3
+#                     drops the database's tables instead of zero-filling hub.db (psql), and
+#                     Phase 4 restores the off-host copy into it with 'spl backup restore'.
 #
 # No `set -e`: some drill lines legitimately fail or print nothing (with per-instance backup
 # folders, `ls … | grep hub.db.bak` finds nothing); the checks decide.
@@ -75,8 +79,9 @@ phase_end() {
 }
 
 status_ok() { grep -qE '^Status:[[:space:]]+ok' <<<"$1"; }
+pg="${SPL_DRILL_STORE_URL:-}"
 home_has_layout() {
-    [ -f "$DRILL_HOME/hub.db" ] && [ -d "$DRILL_HOME/keys" ] && [ -d "$DRILL_HOME/run" ] && [ -d "$DRILL_HOME/logs" ]
+    { [ -n "$pg" ] || [ -f "$DRILL_HOME/hub.db" ]; } && [ -d "$DRILL_HOME/keys" ] && [ -d "$DRILL_HOME/run" ] && [ -d "$DRILL_HOME/logs" ]
 }
 baseline_ok() { [ "$BASELINE_COUNT" = 3 ] && [[ "$BASELINE_LAST" =~ ^[0-9a-f]{64}$ ]]; }
 one_nonempty_backup() {
@@ -95,7 +100,7 @@ backup_fingerprint() {
 error_logged_for_store() {
     # The file may be named in the message or in a field of its own (`path`).
     jq -rR 'fromjson? | select(.level == "ERROR") | [.[] | strings] | join(" ")' "$DRILL_HOME/logs/spl.log" 2>/dev/null \
-        | grep -qF "$DRILL_HOME/hub.db"
+        | grep -qF "${pg:-$DRILL_HOME/hub.db}"
 }
 equal() { [ "$1" = "$2" ]; }
 
@@ -106,6 +111,7 @@ echo "drill: spl=$spl_bin HOME=$HOME DRILL_HOME=$DRILL_HOME"
 phase_begin "Setup: spawn the test daemon"
 # (The drill's `export DRILL_HOME=/tmp/syncro-drill-$(date +%s)` is replaced by mktemp -d above.)
 mkdir -p "$DRILL_HOME"
+[ -z "$pg" ] || printf '[store]\nurl = "%s"\n' "$pg" >"$DRILL_HOME/config.toml"
 SYNCROPEL_HOME="$DRILL_HOME" spl serve --daemon --port 9300
 start_rc=$?
 check "spl serve --daemon exits 0 (got $start_rc)" equal "$start_rc" 0
@@ -153,32 +159,43 @@ phase_end
 phase_begin "Phase 3: simulate corruption"
 SYNCROPEL_HOME="$DRILL_HOME" spl serve --stop
 
+if [ -z "$pg" ]; then
 # Move the good store aside so we can inspect later if needed
 mv "$DRILL_HOME/hub.db" "$DRILL_HOME/hub.db.was-good.$(date +%s)"
 
 # Synthesize a "corrupt" hub.db (all zeros — fails SQLite header check)
 dd if=/dev/zero of="$DRILL_HOME/hub.db" bs=4096 count=1 2>/dev/null
+else
+# A PostgreSQL store is lost another way: its tables are gone.
+psql -q "$pg" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public'
+fi
 
 backups_before="$(backup_fingerprint)"
 # Confirm the daemon refuses to start cleanly
 SYNCROPEL_HOME="$DRILL_HOME" spl serve --daemon --port 9300 2>&1 | tail -5
 refused_rc=${PIPESTATUS[0]}
-check "the zero-filled store is refused with exit 2 (got $refused_rc)" equal "$refused_rc" 2
+check "the damaged store is refused with exit 2 (got $refused_rc)" equal "$refused_rc" 2
 
 log_output="$(tail -10 "$DRILL_HOME/logs/spl.log" 2>/dev/null | grep -iE 'error|panic|sqlite' || echo "log empty — check ~/.syncro instead")"
 printf '%s\n' "$log_output"
-check "logs/spl.log has an ERROR line naming $DRILL_HOME/hub.db" error_logged_for_store
+check "logs/spl.log has an ERROR line naming ${pg:-$DRILL_HOME/hub.db}" error_logged_for_store
 check "every file under the backup root is unchanged (sha256 + mtime)" equal "$(backup_fingerprint)" "$backups_before"
 phase_end
 
 # ---------------------------------------------------------------- phase 4
 phase_begin "Phase 4: restore from off-host backup"
+if [ -z "$pg" ]; then
 # Move the corrupt store aside (don't delete — keep for forensics)
 mv "$DRILL_HOME/hub.db" "$DRILL_HOME/hub.db.corrupt.$(date +%s)"
 rm -f "$DRILL_HOME/hub.db-wal" "$DRILL_HOME/hub.db-shm"
 
 # Restore from the off-host backup
 cp "$DRILL_HOME/offsite/hub.db.drill.bak" "$DRILL_HOME/hub.db"
+else
+SYNCROPEL_HOME="$DRILL_HOME" spl backup restore "$DRILL_HOME/offsite/hub.db.drill.bak" --yes
+restore_rc=$?
+check "spl backup restore into the database exits 0 (got $restore_rc)" equal "$restore_rc" 0
+fi
 
 # Restart
 SYNCROPEL_HOME="$DRILL_HOME" spl serve --daemon --port 9300
