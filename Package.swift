@@ -106,6 +106,8 @@ let package = Package(
                 "SyncropelReplica",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // Raw PostgreSQL inserts (the baseline of the PostgreSQL ingest rows) and scratch databases.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Glibc
+import SyncropelStore
 
 /// Why a measure could not run. Each description is the one-line message the benchmark
 /// prints before exiting non-zero, naming the measure, the path or request, and what came back.
@@ -14,6 +15,10 @@ enum BenchError: Error, CustomStringConvertible {
     case logLineMissing(prefix: String, log: String)
     case unexpectedOutput(command: String, detail: String)
     case fileFailed(path: String, detail: String)
+    case badPostgresURL(String, underlying: PostgresStoreURLError)
+    case postgresFailed(url: String, action: String, underlying: any Error)
+    case noTakeover(port: Int, seconds: Double, lastAnswer: String)
+    case copyDiffers(source: String, copy: String, detail: String)
     case inMeasure(String, underlying: any Error)
 
     var description: String {
@@ -40,6 +45,15 @@ enum BenchError: Error, CustomStringConvertible {
             "\(command): \(detail)"
         case .fileFailed(let path, let detail):
             "\(path): \(detail)"
+        case .badPostgresURL(let text, let underlying):
+            "--postgres-url \(text): \(underlying)"
+        case .postgresFailed(let url, let action, let underlying):
+            // PSQLError's description hides the server's message; its debug description has it.
+            "\(action) on \(url): \(String(reflecting: underlying))"
+        case .noTakeover(let port, let seconds, let lastAnswer):
+            "the standby on 127.0.0.1:\(port) accepted no write within \(Int(seconds)) s of the active daemon's SIGKILL; last answer: \(Self.excerpt(lastAnswer))"
+        case .copyDiffers(let source, let copy, let detail):
+            "\(copy) is not a copy of \(source): \(detail)"
         case .inMeasure(let measure, let underlying):
             "\(measure): \(underlying)"
         }

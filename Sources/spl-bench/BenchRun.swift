@@ -10,6 +10,7 @@ final class BenchRun: @unchecked Sendable {
     private let portBase: Int?
     private let lock = NSLock()
     private var instances: [ScratchInstance] = []
+    private var removals: [@Sendable () -> Void] = []
     private var cleanedUp = false
 
     init(sizes: BenchSizes, root: String, spl: SPLBinary, keep: Bool, portBase: Int?) {
@@ -20,16 +21,24 @@ final class BenchRun: @unchecked Sendable {
         self.portBase = portBase
     }
 
-    /// A new scratch instance named `name`, on the next port of `--port-base` or a free one.
-    func instance(_ name: String) throws -> ScratchInstance {
+    /// A new scratch instance named `name`, on the next port of `--port-base` or a free one;
+    /// `storeURL` puts its store in that PostgreSQL database.
+    func instance(_ name: String, storeURL: String? = nil) throws -> ScratchInstance {
         let index = lock.withLock { instances.count }
         let port = try portBase.map { $0 + index } ?? FreePort.next()
-        let instance = try ScratchInstance(name: name, root: root, port: port, spl: spl)
+        let instance = try ScratchInstance(name: name, root: root, port: port, spl: spl, storeURL: storeURL)
         lock.withLock { instances.append(instance) }
         return instance
     }
 
-    /// Stops every daemon this run started, then removes the scratch folder (unless `--keep`).
+    /// Something the run made outside its folder (a scratch database), removed by `cleanUp`
+    /// after the daemons stop; kept with `--keep`, as the folder is.
+    func removeAtCleanUp(_ removal: @escaping @Sendable () -> Void) {
+        lock.withLock { removals.append(removal) }
+    }
+
+    /// Stops every daemon this run started, then removes the scratch folder and whatever
+    /// `removeAtCleanUp` named (unless `--keep`).
     /// Runs once; a second caller (the signal handler racing the main thread) waits for it.
     func cleanUp() {
         lock.lock()
@@ -43,6 +52,7 @@ final class BenchRun: @unchecked Sendable {
             Progress.say("kept \(root)")
         } else {
             try? FileManager.default.removeItem(atPath: root)
+            removals.forEach { $0() }
         }
     }
 }

@@ -13,6 +13,21 @@ struct LoadResult {
     var clientNote: String { String(format: "load generator %.2f cores", cpuSeconds / wallSeconds) }
 }
 
+/// A burst against one daemon and the daemon's peak memory during it.
+struct MeasuredLoad {
+    let load: LoadResult
+    let peakMB: Double?
+    /// Said when the peak covers more than this burst.
+    let memoryNotes: [String]
+
+    /// Runs `burst` against the running daemon of `instance`, reading its peak memory around it.
+    static func measure(_ instance: ScratchInstance, _ burst: () throws -> LoadResult) throws -> MeasuredLoad {
+        let memory = PeakMemory.begin(try instance.requirePID())
+        let load = try burst()
+        return MeasuredLoad(load: load, peakMB: memory.megabytes(), memoryNotes: memory.note.map { [$0] } ?? [])
+    }
+}
+
 /// Sends prebuilt requests over keep-alive connections, one OS thread per connection,
 /// all released at once after the threads exist, and times the whole burst.
 enum LoadGenerator {

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import SyncropelKit
 import SyncropelStore
 
 /// The batch-ingest baseline: the same rows inserted straight into the same schema with
@@ -18,12 +17,11 @@ enum RawInsertBaseline {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/raw.db"
         try createStore(path)
-        let createdAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-        let rows = try envelopes.map { envelope in
-            let record = try RecordDraft(json: JSONParser.parse(Array(envelope.utf8))).record()
-            return Row(values: [
-                record.id.hex, record.thread, record.actor, record.clock, record.act.rawValue,
-                String(decoding: record.canonical, as: UTF8.self), record.judgedBy?.hex, nil, nil, createdAt,
+        let createdAt = BaselineRecord.createdAtNow()
+        let rows = try BaselineRecord.parse(envelopes).map { record in
+            Row(values: [
+                record.id, record.thread, record.actor, record.clock, record.act, record.canonical, record.judgedBy, nil, nil,
+                createdAt,
             ])
         }
         var configuration = Configuration()

