@@ -53,10 +53,10 @@ extension PostgresRecordStore {
         }
         guard try await insertAll(records[...], connection) == records.count else {
             // Which one: the first whose sequence did not make it in (the transaction is abandoned anyway).
-            let present = try await connection.rows(
+            let present = Set(try await connection.rows(
                 "SELECT sequence FROM records WHERE sequence = ANY(\(records.map(\.sequence)))"
-            ).map { try $0.decode(Int64.self) }
-            let missing = records.first { !Set(present).contains($0.sequence) } ?? records[0]
+            ).map { try $0.decode(Int64.self) })
+            let missing = records.first { !present.contains($0.sequence) } ?? records[0]
             throw VerbatimAppendError.alreadyStored(sequence: missing.sequence, id: missing.id.hex)
         }
         for (thread, summary) in threads {
