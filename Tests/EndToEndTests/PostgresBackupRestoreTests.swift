@@ -65,4 +65,30 @@ import Testing
             environment: database.environment)
         #expect(fresh.status == 0, "--new-store starts an empty store there: \(fresh.stderr)")
     }
+
+    @Test func aBackupWithATamperedRecordIsRefusedAndTheDatabaseKeepsItsRecords() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
+        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+        try #require(try await daemon.serve(environment: database.environment).status == 0)
+        for clock in 1...12 {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_forged"))
+            try #require(posted.status == 201)
+        }
+        let backup = try await daemon.cli(["backup", "now", "-o", "json"], environment: database.environment)
+        try #require(backup.status == 0, "spl backup now: \(backup.stderr)")
+        let file = try #require((try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])?["path"] as? String)
+        #expect(try await daemon.stopDaemon().status == 0)
+        // Record 5's canonical bytes no longer hash to the id it is filed under.
+        _ = try await ShellTool.sqlite(file, "UPDATE records SET canonical = replace(canonical, 'th_pg_forged', 'th_pg_forgeX') WHERE sequence = 5")
+
+        let refused = try await daemon.cli(["backup", "restore", file, "--yes", "--force"], environment: database.environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("failed, nothing was changed: store \(file) has a damaged record at sequence 5: filed as "), "\(refused.stderr)")
+        try #require(try await daemon.serve(environment: database.environment).status == 0)
+        let page = try await daemon.httpJSON("GET", "/v1/threads/th_pg_forged/records?limit=100")
+        #expect((page.object["data"] as? [Any])?.count == 12, "the database still holds its own records")
+    }
 }
