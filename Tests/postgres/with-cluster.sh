@@ -2,15 +2,18 @@
 # Runs one command beside a scratch PostgreSQL cluster (cluster.sh: initdb as postgres, a free
 # loopback port), then stops and removes the cluster, whatever the command did:
 #
-#   Tests/postgres/with-cluster.sh COMMAND [ARGUMENT...]
+#   Tests/postgres/with-cluster.sh [--database NAME] COMMAND [ARGUMENT...]
 #
 # The command sees PG_STATE (the cluster's folder, for 'cluster.sh createdb|halt|resume'),
 # PG_HOST, PG_PORT, PG_USER, PGPASSWORD, and SPL_PG_ADMIN_URL, a postgresql:// URL of the
-# 'postgres' database without its password. Its exit status is this script's; a cluster that
+# 'postgres' database without its password. With --database, database NAME is created first
+# and SPL_PG_URL names it the same way. Its exit status is this script's; a cluster that
 # cannot start fails the run (exit 1), never skips it.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-[ $# -ge 1 ] || { echo "usage: with-cluster.sh COMMAND [ARGUMENT...]" >&2; exit 2; }
+database=""
+if [ "${1:-}" = "--database" ]; then database="${2:-}"; shift 2; fi
+[ $# -ge 1 ] || { echo "usage: with-cluster.sh [--database NAME] COMMAND [ARGUMENT...]" >&2; exit 2; }
 
 state="$(mktemp -d /tmp/spl-pg-XXXXXX)"
 trap 'bash "$here/cluster.sh" stop "$state" >/dev/null 2>&1 || true; rm -f "$state.env"' EXIT
@@ -23,4 +26,8 @@ export PG_STATE="$state" PG_HOST="$(value PG_HOST)" PG_PORT="$(value PG_PORT)" P
 export PGPASSWORD="$(value PG_PASSWORD)"
 export SPL_PG_ADMIN_URL="postgresql://$PG_USER@$PG_HOST:$PG_PORT/postgres?sslmode=disable"
 rm -f "$state.env"
+if [ -n "$database" ]; then
+    bash "$here/cluster.sh" createdb "$state" "$database" || exit 1
+    export SPL_PG_URL="postgresql://$PG_USER@$PG_HOST:$PG_PORT/$database?sslmode=disable"
+fi
 "$@"
