@@ -95,6 +95,16 @@ struct WatchDaemon {
         else { throw WatchTestError("no Threads: line in /proc/\(pid)/status") }
         return count
     }
+
+    /// The names of the daemon's threads (`/proc/PID/task/*/comm`), sorted, so a failure says
+    /// which pool grew.
+    func threadNames(pid: Int32) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { task in
+            (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }.sorted()
+    }
 }
 
 struct WatchTestError: Error, CustomStringConvertible {

@@ -201,6 +201,7 @@ import Testing
             warm.close()
             try await Task.sleep(for: .milliseconds(500))
             let idleThreads = try daemon.threadCount(pid: pid)
+            let idleNames = daemon.threadNames(pid: pid)
 
             var crowd: [WatchConnection] = []
             for _ in 0..<200 {
@@ -231,7 +232,12 @@ import Testing
             #expect(all.count == 1000)
             #expect(crowd.filter { $0.recordIDs != all }.count == 0, "every watcher has all 1000 records in sequence order")
             #expect(crowd.allSatisfy { !$0.isEnded })
-            #expect(abs(busyThreads - idleThreads) <= 2, "daemon threads: \(idleThreads) idle, \(busyThreads) with 200 watchers")
+            // A thread per watcher would add 200. The daemon's pools (Dispatch workers, the
+            // store's readers) may still grow by a few under the burst on a slow machine, as
+            // a CI run saw (+3), so the bound is a tenth of the watchers, not an exact count.
+            #expect(
+                busyThreads - idleThreads < 20,
+                "daemon threads: \(idleThreads) idle \(idleNames), \(busyThreads) with 200 watchers \(sampler.namesAtHighest)")
         }
     }
 
@@ -264,6 +270,7 @@ final class ThreadSampler: @unchecked Sendable {
     let pid: Int32
     let daemon: WatchDaemon
     private(set) var highest = 0
+    private(set) var namesAtHighest: [String] = []
 
     init(pid: Int32, daemon: WatchDaemon) {
         self.pid = pid
@@ -271,6 +278,8 @@ final class ThreadSampler: @unchecked Sendable {
     }
 
     func sample() {
-        if let count = try? daemon.threadCount(pid: pid) { highest = max(highest, count) }
+        guard let count = try? daemon.threadCount(pid: pid), count > highest else { return }
+        highest = count
+        namesAtHighest = daemon.threadNames(pid: pid)
     }
 }
