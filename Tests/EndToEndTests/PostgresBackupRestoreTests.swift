@@ -91,4 +91,32 @@ import Testing
         let page = try await daemon.httpJSON("GET", "/v1/threads/th_pg_forged/records?limit=100")
         #expect((page.object["data"] as? [Any])?.count == 12, "the database still holds its own records")
     }
+
+    @Test func aRestoreIsRefusedWhileADaemonOfAnotherHomeServesTheDatabase() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let (first, second) = (try DaemonFixture(), try DaemonFixture())
+        defer { [first, second].forEach { $0.tearDown() } }
+        try #require(try await first.cli(["init"]).status == 0)
+        let backup = first.spl.scratch.appendingPathComponent("kept.db").path
+        try FileManager.default.copyItem(atPath: first.store, toPath: backup)
+        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
+        try #require(moved.status == 0, "\(moved.stderr)")
+        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: first.home + "/config.toml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
+        for item in ["keys", "config.toml"] {
+            try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)
+        }
+        // The first home runs no daemon, so only the database can tell that the second one serves it.
+        try #require(try await second.serve(environment: database.environment).status == 0)
+
+        let refused = try await first.cli(["backup", "restore", backup, "--yes"], environment: database.environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(" open on postgresql://postgres@127.0.0.1:"), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix(
+            "; the active daemon is at 127.0.0.1:\(second.port); stop every daemon on this database (active and standby) with 'spl stop', "
+                + "then restore\n"), "\(refused.stderr)")
+        #expect(try await second.stopDaemon().status == 0)
+        let restored = try await first.cli(["backup", "restore", backup, "--yes"], environment: database.environment)
+        #expect(restored.status == 0, "with every daemon stopped the restore goes ahead: \(restored.stderr)")
+    }
 }

@@ -4,14 +4,6 @@ import Testing
 /// A daemon with a file replica (docs/REPLICATION.md): killed, its home deleted, and brought
 /// back from the replica alone, whole and at chosen points.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct ReplicaTests {
-    /// One record of the log as the query API returns it.
-    struct LoggedRecord: Equatable, CustomStringConvertible {
-        let sequence: Int64
-        let id: String
-        let createdAt: Int64
-        var description: String { "\(sequence) \(id) \(createdAt)" }
-    }
-
     @Test func aFileReplicaBringsBackEveryAcknowledgedRecordAndChosenPoints() async throws {
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
@@ -22,11 +14,11 @@ import Testing
         let pid = try await daemon.serveReady().pid
 
         let http = DaemonHTTP(port: daemon.port)
-        let acknowledged = try await writeRecords(http, writers: 4, each: 60)
+        let acknowledged = try await http.writeRecords(writers: 4, each: 60)
         #expect(acknowledged.count == 240)
         let caughtUp = try await http.replicaCaughtUp(seconds: 30)
         #expect(caughtUp, "the replica did not catch up within 30 s")
-        let source = try await allRecords(http)
+        let source = try await http.allRecords()
         let status = try await daemon.cli(["status"])
         #expect(status.stdout.contains("\nReplica: nas \(url) working, shipped through \(source.count), lag 0 records ("), "\(status.stdout)")
         let replicaStatus = try await daemon.cli(["backup", "replica", "status"])
@@ -94,7 +86,7 @@ import Testing
         _ = try await daemon.serveReady()
         let http = DaemonHTTP(port: daemon.port)
         for round in 0..<3 {
-            _ = try await writeRecords(http, writers: 1, each: 5, tag: "round\(round)")
+            _ = try await http.writeRecords(writers: 1, each: 5, tag: "round\(round)")
             #expect(try await http.replicaCaughtUp(seconds: 30))
         }
         #expect(try await daemon.stopDaemon().status == 0)
@@ -161,44 +153,6 @@ import Testing
 
     // MARK: Helpers
 
-    /// `writers` tasks posting `each` records on threads of their own; the acknowledged ids.
-    private func writeRecords(_ http: DaemonHTTP, writers: Int, each: Int, tag: String = "replica") async throws -> [String] {
-        try await withThrowingTaskGroup(of: [String].self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    var ids: [String] = []
-                    for clock in 1...each {
-                        let envelope = """
-                            {"act":"KNOW","actor":"did:sync:user:writer\(writer)","body":{"text":"\(tag) \(writer) \(clock)"},\
-                            "clock":\(clock),"data_type":"SCALAR","parents":[],"thread":"th_\(tag)_w\(writer)"}
-                            """
-                        let answer = try await http.post(envelope)
-                        try #require(answer.id != nil, "\(answer.status) \(answer.body)")
-                        ids.append(answer.id!)
-                    }
-                    return ids
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-    }
-
-    /// Every record the daemon serves, in sequence order.
-    private func allRecords(_ http: DaemonHTTP) async throws -> [LoggedRecord] {
-        var records: [LoggedRecord] = []
-        while true {
-            let (status, body) = try await http.send("POST", "/v1/records/query", json: #"{"limit":1000,"offset":\#(records.count)}"#)
-            try #require(status == 200, "\(String(decoding: body, as: UTF8.self))")
-            let page = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [[String: Any]] ?? []
-            records += page.map { object in
-                LoggedRecord(
-                    sequence: (object["sequence"] as? NSNumber)?.int64Value ?? -1, id: object["id"] as? String ?? "",
-                    createdAt: (object["created_at"] as? NSNumber)?.int64Value ?? -1)
-            }
-            if page.count < 1000 { return records }
-        }
-    }
-
     /// `spl backup restore --yes` with `arguments`; requires exit 0 and returns stdout.
     private func restore(_ daemon: DaemonFixture, _ arguments: [String]) async throws -> String {
         let result = try await daemon.cli(["backup", "restore"] + arguments + ["--yes"], seconds: 60)
@@ -210,6 +164,6 @@ import Testing
     private func served(_ daemon: DaemonFixture) async throws -> [LoggedRecord] {
         _ = try await daemon.serveReady()
         let http = DaemonHTTP(port: daemon.port)
-        return try await allRecords(http)
+        return try await http.allRecords()
     }
 }
