@@ -62,4 +62,60 @@ import Testing
         let checked = try await daemon.cli(["backup", "verify", file])
         #expect(checked.stdout.contains("Records:    \(half) checked, 0 bad"), "\(checked.stdout)")
     }
+
+    /// Only the active daemon ships; after a takeover the new one carries the same replica on,
+    /// and the replica then holds what both wrote.
+    @Test func aStandbyShipsNothingUntilItTakesOverAndThenTheReplicaHoldsWhatBothWrote() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let (first, second) = (try DaemonFixture(), try DaemonFixture())
+        defer { [first, second].forEach { $0.tearDown() } }
+        try #require(try await first.cli(["init"]).status == 0)
+        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
+        try #require(moved.status == 0, "\(moved.stderr)")
+        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: first.home + "/config.toml", atomically: true, encoding: .utf8)
+        let target = ReplicaTarget.file(in: first)
+        try await target.add(to: first, name: "offsite", syncInterval: "100ms")
+        try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
+        for item in ["keys", "config.toml"] {
+            try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)
+        }
+        try #require(try await first.serve(environment: database.environment).status == 0)
+        try #require(try await second.serve(environment: database.environment).status == 0)
+        let (active, standby) = (DaemonHTTP(port: first.port), DaemonHTTP(port: second.port))
+
+        let before = try await active.writeRecords(writers: 2, each: 30, tag: "pg_before")
+        #expect(try await active.replicaCaughtUp(seconds: 30), "the active daemon's replica did not catch up within 30 s")
+        let idle = try await replication(second)
+        #expect(idle["state"] as? String == "starting" && idle["bytes_written"] as? Int == 0, "the standby shipped nothing: \(idle)")
+
+        let pid = try #require(first.pid)
+        kill(pid, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(10)
+        var role: String?
+        while ContinuousClock.now < deadline {
+            role = try await second.httpJSON("GET", "/health").object["role"] as? String
+            if role == "active" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try #require(role == "active", "the standby took over within 10 s")
+        let after = try await standby.writeRecords(writers: 2, each: 30, tag: "pg_after")
+        #expect(try await standby.replicaCaughtUp(seconds: 30), "the new active daemon's replica did not catch up within 30 s")
+        let source = try await standby.allRecords()
+        #expect(source.count == 3 + before.count + after.count, "the store copy's records and both daemons' writes")
+        #expect(try await second.stopDaemon().status == 0)
+
+        let file = second.spl.scratch.appendingPathComponent("from-replica.db").path
+        let restored = try await second.cli(["backup", "restore", "--from-replica", "offsite", "--to", file], seconds: 60)
+        #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+        let checked = try await second.cli(["backup", "verify", file])
+        #expect(checked.stdout.contains("Records:    \(source.count) checked, 0 bad"), "\(checked.stdout)")
+        let ids = try await ShellTool.sqlite(file, "SELECT id FROM records ORDER BY sequence").split(separator: "\n").map(String.init)
+        #expect(ids == source.map(\.id), "the replica holds every record with its sequence")
+    }
+
+    /// The first entry of `/health`'s `replication`.
+    private func replication(_ daemon: DaemonFixture) async throws -> [String: Any] {
+        let replicas = try await daemon.httpJSON("GET", "/health").object["replication"] as? [[String: Any]]
+        return try #require(replicas?.first, "no replica in /health")
+    }
 }
