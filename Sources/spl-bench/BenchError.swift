@@ -5,6 +5,7 @@ import SyncropelStore
 /// prints before exiting non-zero, naming the measure, the path or request, and what came back.
 enum BenchError: Error, CustomStringConvertible {
     case splMissing(path: String)
+    case wrkMissing
     case spawnFailed(program: String, errno: Int32)
     case commandFailed(command: String, status: Int32, output: String)
     case commandTimedOut(command: String, seconds: Double)
@@ -25,6 +26,8 @@ enum BenchError: Error, CustomStringConvertible {
         switch self {
         case .splMissing(let path):
             "no spl binary at \(path); build it (swift build --product spl) or pass --spl PATH"
+        case .wrkMissing:
+            "--load wrk: wrk is not on PATH; install it (apt-get install wrk) or leave out --load wrk"
         case .spawnFailed(let program, let errno):
             "cannot start \(program): \(String(cString: strerror(errno)))"
         case .commandFailed(let command, let status, let output):

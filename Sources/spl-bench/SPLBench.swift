@@ -39,6 +39,16 @@ struct SPLBench: ParsableCommand {
         valueName: "url"))
     var postgresURL: String?
 
+    @Option(help: ArgumentHelp(
+        "The load generator of the single-record rows: spl-bench's own, or also wrk (on PATH) at 1, 4 and 16 connections.",
+        valueName: "spl-bench|wrk"))
+    var load: LoadChoice = .splBench
+
+    enum LoadChoice: String, ExpressibleByArgument {
+        case splBench = "spl-bench"
+        case wrk
+    }
+
     func run() throws {
         let benchStarted = Stopwatch.now()
         let date = Date()
@@ -49,6 +59,16 @@ struct SPLBench: ParsableCommand {
         } catch {
             try? FileManager.default.removeItem(atPath: root)
             Self.fail(error)
+        }
+        let wrk: WrkLoad?
+        if load == .wrk {
+            guard let executable = WrkLoad.find() else {
+                try? FileManager.default.removeItem(atPath: root)
+                Self.fail(BenchError.wrkMissing)
+            }
+            wrk = WrkLoad(executable: executable, seconds: quick ? 2 : 10)
+        } else {
+            wrk = nil
         }
         var sizes = quick ? BenchSizes.quick : .full
         if litestream { sizes.measuresLitestream = true }
@@ -73,7 +93,7 @@ struct SPLBench: ParsableCommand {
         header.forEach(Progress.say)
         let rows: [BenchRow]
         do {
-            rows = try measure(run, postgres: postgres)
+            rows = try measure(run, wrk: wrk, postgres: postgres)
         } catch {
             run.cleanUp()
             Self.fail(error)
@@ -91,9 +111,10 @@ struct SPLBench: ParsableCommand {
     }
 
     /// The measures in SPEC 12's order; each error names the measure it came from.
-    private func measure(_ run: BenchRun, postgres: ScratchPostgres?) throws -> [BenchRow] {
+    private func measure(_ run: BenchRun, wrk: WrkLoad?, postgres: ScratchPostgres?) throws -> [BenchRow] {
         let sizes = run.sizes
         var rows = try step("single-record ingest") { try IngestMeasures.singleRecord(run) }
+        if let wrk { rows += try step("single-record ingest with wrk") { try WrkIngestMeasures.rows(run, wrk: wrk) } }
         let batch = try step("batch ingest") { try IngestMeasures.batch(run) }
         rows += batch.rows
         rows.append(try step("thread read") { try ReadMeasures.threadRead(run, instance: batch.instance) })
