@@ -64,6 +64,15 @@ import Testing
             ["serve", "--daemon", "--port", String(daemon.port), "--store", database.url, "--new-store"], seconds: 60,
             environment: database.environment)
         #expect(fresh.status == 0, "--new-store starts an empty store there: \(fresh.stderr)")
+        #expect(try await daemon.stopDaemon().status == 0)
+        let again = try await daemon.cli(
+            ["serve", "--daemon", "--port", String(daemon.port), "--store", database.url, "--new-store"], seconds: 60,
+            environment: database.environment)
+        #expect(again.status == 1, "\(again.stdout)\(again.stderr)")
+        #expect(again.stderr.contains("--new-store starts an empty store, but database postgresql://\(url)@127.0.0.1:"), "\(again.stderr)")
+        #expect(again.stderr.contains(
+            "/\(database.name)?sslmode=disable already holds one; start without --new-store to serve it, or give another database"),
+            "\(again.stderr)")
     }
 
     @Test func aBackupWithATamperedRecordIsRefusedAndTheDatabaseKeepsItsRecords() async throws {

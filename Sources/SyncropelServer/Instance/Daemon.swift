@@ -114,8 +114,8 @@ public struct Daemon: Sendable {
         if let storePath = storeLocation.filePath, !isNewHome {
             try refuseMissingStore(storePath: storePath, identity: identity, config: config)
         }
-        if case .address(.postgres(let url)) = storeLocation, !isNewHome, !options.newStore {
-            try await refuseEmptyDatabase(url, identity: identity, config: config)
+        if case .address(.postgres(let url)) = storeLocation, !isNewHome {
+            try await checkDatabaseStore(url, identity: identity, config: config)
         }
         if config.identity.did == nil { config.identity.did = identity.didKey.description }
 
@@ -267,13 +267,21 @@ public struct Daemon: Sendable {
     }
 
     /// SPEC 5.2 step 1 for a database: a home with an identity never starts empty on a database
-    /// that lost its store (dropped, or a wrong URL); a server out of reach fails the start as opening would.
-    private func refuseEmptyDatabase(_ url: PostgresStoreURL, identity: SigningIdentity, config: HomeConfig) async throws(StartupError) {
+    /// that lost its store (dropped, or a wrong URL), and `--new-store` never starts on one that
+    /// holds a store; a server out of reach fails the start as opening would.
+    private func checkDatabaseStore(_ url: PostgresStoreURL, identity: SigningIdentity, config: HomeConfig) async throws(StartupError) {
         let holdsStore: Bool
         do {
             holdsStore = try await PostgresRestore.databaseHoldsStore(url)
         } catch {
             throw .store("\(error)")
+        }
+        if options.newStore {
+            guard !holdsStore else {
+                throw .configuration("--new-store starts an empty store, but database \(url) already holds one; "
+                    + "start without --new-store to serve it, or give another database")
+            }
+            return
         }
         guard !holdsStore else { return }
         let backupRoot = try? BackupRoot.resolve(environment: environment, config: config)
