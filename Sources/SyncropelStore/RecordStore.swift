@@ -37,6 +37,9 @@ public protocol RecordStore: Sendable {
     /// A page of a thread in (clock, sequence) order; an unknown thread gives an empty page.
     func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage
 
+    /// The same page as wire text (`ThreadPageText`), for a reader that only sends it on.
+    func threadRecordsText(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPageText
+
     /// The records a structured query selects, in its order (see `RecordQuery`).
     func query(_ query: RecordQuery) async throws -> RecordQueryResult
 

@@ -196,32 +196,56 @@ public final class SQLiteRecordStore: RecordStore {
 
     public func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage {
         let path = path
-        let limit = Self.pageLimit(limit)
-        let select = "SELECT \(StoredRecordRow.columns) FROM records WHERE thread = ?"
-        let backward = "ORDER BY clock DESC, sequence DESC LIMIT ?"
-        let forward = "ORDER BY clock, sequence LIMIT ?"
+        let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.columns)
         return try await read { db in
             // One row more than the page tells whether the page is the last one.
-            func fetch(_ sql: String, _ arguments: StatementArguments) throws -> (records: [StoredRecord], hasMore: Bool) {
-                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments + [limit + 1])
-                return (try rows.prefix(limit).map { try StoredRecordRow.decode($0, path: path) }, rows.count > limit)
+            let rows = try Row.fetchAll(db.cachedStatement(sql: select.sql), arguments: select.arguments)
+            let records = try rows.prefix(select.limit).map { try StoredRecordRow.decode($0, path: path) }
+            let hasMore = rows.count > select.limit
+            return select.newestFirst
+                ? ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: select.fromCursor)
+                : ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: select.fromCursor)
+        }
+    }
+
+    /// `threadRecords` as text, written from each row's stored bytes where they have the canonical
+    /// shape (`StoredRecordRow.appendText`): no record is parsed, each is still re-hashed.
+    public func threadRecordsText(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPageText {
+        let path = path
+        let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.textColumns)
+        return try await read { db in
+            let statement = try db.cachedStatement(sql: select.sql)
+            let rows = try Row.fetchCursor(statement, arguments: select.arguments)
+            // A forward read writes the page as it goes, commas and all; a backward one is put
+            // in order at the end from where each record's text lies.
+            var text: [UInt8] = []
+            var spans: [(range: Range<Int>, clock: Int64, sequence: Int64)] = []
+            var hasMore = false
+            while try rows.next() != nil {
+                guard spans.count < select.limit else {
+                    hasMore = true
+                    break
+                }
+                if !select.newestFirst, !spans.isEmpty { text.append(UInt8(ascii: ",")) }
+                let start = text.count
+                let (clock, sequence) = try StoredRecordRow.appendText(statement, path: path, to: &text)
+                spans.append((start..<text.count, clock, sequence))
             }
-            switch position {
-            case .newest:
-                let (records, hasMore) = try fetch("\(select) \(backward)", [thread])
-                return ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: false)
-            case .sinceClock(let clock):
-                let (records, hasMore) = try fetch("\(select) AND clock > ? \(forward)", [thread, clock])
-                return ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: false)
-            case .cursor(let cursor) where cursor.direction == .older:
-                let (records, hasMore) = try fetch(
-                    "\(select) AND (clock, sequence) < (?, ?) \(backward)", [thread, cursor.clock, cursor.sequence])
-                return ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: true)
-            case .cursor(let cursor):
-                let (records, hasMore) = try fetch(
-                    "\(select) AND (clock, sequence) > (?, ?) \(forward)", [thread, cursor.clock, cursor.sequence])
-                return ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: true)
+            var joined = text
+            if select.newestFirst {
+                spans.reverse()
+                joined.removeAll(keepingCapacity: true)
+                for (index, span) in spans.enumerated() {
+                    if index > 0 { joined.append(UInt8(ascii: ",")) }
+                    joined.append(contentsOf: text[span.range])
+                }
             }
+            let first = spans.first.map { ThreadCursor(.older, clock: $0.clock, sequence: $0.sequence) }
+            let last = spans.last.map { ThreadCursor(.newer, clock: $0.clock, sequence: $0.sequence) }
+            let hasOlder = select.newestFirst ? hasMore : select.fromCursor
+            let hasNewer = select.newestFirst ? select.fromCursor : hasMore
+            return ThreadPageText(
+                records: joined, count: spans.count, olderCursor: hasOlder ? first : nil, newerCursor: hasNewer ? last : nil)
         }
     }
 

@@ -62,6 +62,12 @@ struct JSONTextWriter {
 
     // MARK: Integers
 
+    /// `appendInteger(JSONInteger(value))` without making the decimal text first.
+    mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude)
+    }
+
     mutating func appendInteger(_ integer: JSONInteger) {
         var decimal = integer.decimal
         decimal.withUTF8 { bytes.append(contentsOf: $0) }

@@ -36,4 +36,54 @@ public struct StoredRecord: Sendable, Equatable {
         }
         return .object(JSONObject(members))
     }
+
+    /// `jsonValue.serialized()`, byte for byte, without building it: the canonical bytes hold the
+    /// seven hashed fields in the wire form's order and text (one writer makes both), so they go
+    /// out as stored between the id and `judged_by`. A `Record` only holds bytes that parsed as
+    /// one object of exactly those fields; stored bytes with whitespace around that object (which
+    /// spl never writes) take the long way.
+    public func appendJSONText(to bytes: inout [UInt8]) {
+        guard record.canonical.first == UInt8(ascii: "{"), record.canonical.last == UInt8(ascii: "}") else {
+            bytes.append(contentsOf: jsonValue.serialized().utf8)
+            return
+        }
+        var id = record.id.hex
+        id.withUTF8 { id in
+            record.canonical.withUnsafeBufferPointer { canonical in
+                Self.appendJSONText(
+                    canonical: canonical, id: id, judgedBy: record.judgedBy, sequence: sequence, createdAt: createdAt,
+                    signature: record.signature, to: &bytes)
+            }
+        }
+    }
+
+    /// The wire text of a record from its parts, for a store that sends stored bytes without
+    /// making a `Record`: `canonical` must be one JSON object (`CanonicalRecordShape.matches`)
+    /// and `id` its id's 64 hex digits.
+    public static func appendJSONText(
+        canonical: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>, judgedBy: RecordID?, sequence: Int64,
+        createdAt: Int64, signature: RecordSignature?, to bytes: inout [UInt8]
+    ) {
+        var writer = JSONTextWriter(reservingCapacity: 0)
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        writer.append(#"{"object":"record","id":""#)
+        writer.bytes.append(contentsOf: id)
+        writer.append(#"","#)
+        // The canonical object without its braces: "act":…,"thread":"…".
+        writer.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: canonical.dropFirst().dropLast()))
+        writer.append(#","judged_by":"#)
+        if let judgedBy { writer.appendString(judgedBy.hex) } else { writer.append("null") }
+        writer.append(#","sequence":"#)
+        writer.appendInteger(sequence)
+        writer.append(#","created_at":"#)
+        writer.appendInteger(createdAt)
+        if let signature {
+            writer.append(#","sig":"#)
+            writer.appendString(signature.sig)
+            writer.append(#","signer":"#)
+            writer.appendString(signature.signer)
+        }
+        writer.append(UInt8(ascii: "}"))
+    }
 }

@@ -21,6 +21,42 @@ package enum JSONResponse {
         make(listObject(items, nextCursor: nextCursor, prevCursor: prevCursor, includePrev: includePrev))
     }
 
+    /// One record, written from its canonical bytes (`StoredRecord.appendJSONText`).
+    static func record(_ stored: StoredRecord, status: HTTPResponse.Status = .ok) -> Response {
+        var text: [UInt8] = []
+        text.reserveCapacity(stored.record.canonical.count + 320)
+        stored.appendJSONText(to: &text)
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+    }
+
+    /// `list` of records, with each record's text written from its canonical bytes
+    /// (`StoredRecord.appendJSONText`) instead of built as a value and serialized again.
+    static func list(records: [StoredRecord], nextCursor: String? = nil, prevCursor: String? = nil, includePrev: Bool = false) -> Response {
+        var text: [UInt8] = []
+        text.reserveCapacity(records.reduce(0) { $0 + $1.record.canonical.count + 256 })
+        for (index, record) in records.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            record.appendJSONText(to: &text)
+        }
+        return list(recordText: text, nextCursor: nextCursor, prevCursor: prevCursor, includePrev: includePrev)
+    }
+
+    /// `list` around records already written as text, comma-separated (`ThreadPageText`).
+    static func list(recordText records: [UInt8], nextCursor: String?, prevCursor: String?, includePrev: Bool) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(records.count + 256)
+        buffer.writeString(#"{"object":"list","data":["#)
+        buffer.writeBytes(records)
+        buffer.writeString(#"],"next_cursor":"#)
+        buffer.writeString((nextCursor.map(JSONValue.string) ?? .null).serialized())
+        if includePrev {
+            buffer.writeString(#","prev_cursor":"#)
+            buffer.writeString((prevCursor.map(JSONValue.string) ?? .null).serialized())
+        }
+        buffer.writeString("}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+
     /// The list object itself, also what the CLI prints with `-o json` for a list it builds offline.
     package static func listObject(
         _ items: [JSONValue], nextCursor: String? = nil, prevCursor: String? = nil, includePrev: Bool = false

@@ -38,7 +38,7 @@ struct RecordRoutes {
         try checkWrite(draft, context: context, field: "")
         let result = try await instance.store.ingest(draft, signingWith: context.viaUnixSocket ? instance.identity : nil)
         try await waitForReplica([result], instance)
-        return JSONResponse.make(result.stored.jsonValue, status: result.status == .created ? .created : .ok)
+        return JSONResponse.record(result.stored, status: result.status == .created ? .created : .ok)
     }
 
     /// `{"records":[…], "sign"?: false}`. Over the socket the daemon signs unsigned
@@ -125,7 +125,7 @@ struct RecordRoutes {
         guard let id = RecordID(hex: text), let stored = try await instance.store.record(id: id) else {
             throw APIError.notFound("no record \(text) in this store")
         }
-        return JSONResponse.make(stored.jsonValue)
+        return JSONResponse.record(stored)
     }
 
     /// `GET /v1/records?thread=&actor=&since=&limit=&cursor=`.
@@ -143,7 +143,7 @@ struct RecordRoutes {
         let actor = try QueryParameters.actor(request)
         if let thread, actor == nil {
             return ThreadRoutes.pageResponse(
-                try await instance.store.threadRecords(thread, from: try QueryParameters.threadPosition(request), limit: limit))
+                try await instance.store.threadRecordsText(thread, from: try QueryParameters.threadPosition(request), limit: limit))
         }
         var conditions: [RecordFilter] = []
         if let thread { conditions.append(.compare(.thread, .equal, .string(thread))) }
@@ -159,7 +159,7 @@ struct RecordRoutes {
             let result = try await instance.store.query(
                 RecordQuery(filter: .all(conditions), sort: [RecordSort(.sequence, descending: true)], limit: limit))
             let next = result.hasMore ? result.records.last.map { String($0.sequence) } : nil
-            return JSONResponse.list(result.records.map(\.jsonValue), nextCursor: next)
+            return JSONResponse.list(records: result.records, nextCursor: next)
         }
         conditions.append(.compare(.clock, .greater, .integer(since)))
         if let cursorText {
@@ -175,7 +175,7 @@ struct RecordRoutes {
             RecordQuery(filter: .all(conditions), sort: [RecordSort(.clock), RecordSort(.sequence)], limit: limit))
         let next = result.hasMore
             ? result.records.last.map { ThreadCursor(.newer, clock: $0.record.clock, sequence: $0.sequence).description } : nil
-        return JSONResponse.list(result.records.map(\.jsonValue), nextCursor: next)
+        return JSONResponse.list(records: result.records, nextCursor: next)
     }
 }
 

@@ -35,15 +35,15 @@ struct ThreadRoutes {
     private func records(_ request: Request, thread: String) async throws -> Response {
         let instance = try gate.readyInstance()
         try QueryParameters.check(request, allowed: ["limit", "since", "cursor"])
-        let page = try await instance.store.threadRecords(
+        let page = try await instance.store.threadRecordsText(
             thread, from: try QueryParameters.threadPosition(request), limit: try QueryParameters.limit(request))
         return Self.pageResponse(page)
     }
 
     /// Ascending records with `next_cursor` (newer) and `prev_cursor` (older).
-    static func pageResponse(_ page: ThreadPage) -> Response {
+    static func pageResponse(_ page: ThreadPageText) -> Response {
         JSONResponse.list(
-            page.records.map(\.jsonValue), nextCursor: page.newerCursor?.description,
+            recordText: page.records, nextCursor: page.newerCursor?.description,
             prevCursor: page.olderCursor?.description, includePrev: true)
     }
 

@@ -175,6 +175,11 @@ public final class PostgresRecordStore: RecordStore {
         try await fetch("SELECT \(unescaped: StoredRecordRow.columns) FROM records WHERE id = \(id.hex)").first
     }
 
+    /// The page's records are decoded (each re-hashed and checked) and then written as text.
+    public func threadRecordsText(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPageText {
+        ThreadPageText(try await threadRecords(thread, from: position, limit: limit))
+    }
+
     public func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage {
         let limit = Self.pageLimit(limit)
         // One row more than the page tells whether the page is the last one.
