@@ -39,6 +39,9 @@ struct JSONRequestBody {
     }
 
     private static func isJSON(_ contentType: String) -> Bool {
+        // What clients send, compared as bytes: the general case below walks Characters and
+        // was 2.4 % of the daemon's samples under single-record ingest.
+        if contentType.utf8.elementsEqual("application/json".utf8) { return true }
         // `prefix(while:)`, not `split(...)[0]`: a value of only ";" splits into nothing. Trimmed
         // by hand: Foundation's trimmingCharacters bridges to NSString on every request.
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
