@@ -215,37 +215,28 @@ public final class SQLiteRecordStore: RecordStore {
         let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.textColumns)
         return try await read { db in
             let statement = try db.cachedStatement(sql: select.sql)
-            let rows = try Row.fetchCursor(statement, arguments: select.arguments)
-            // A forward read writes the page as it goes, commas and all; a backward one is put
-            // in order at the end from where each record's text lies.
+            let cursor = try Row.fetchCursor(statement, arguments: select.arguments)
             var text: [UInt8] = []
-            var spans: [(range: Range<Int>, clock: Int64, sequence: Int64)] = []
+            // Sized for the usual record, so a page is written without regrowing the buffer.
+            text.reserveCapacity(min(select.limit, 1000) * 512)
+            var rows: [(range: Range<Int>, clock: Int64, sequence: Int64)] = []
             var hasMore = false
-            while try rows.next() != nil {
-                guard spans.count < select.limit else {
+            while try cursor.next() != nil {
+                guard rows.count < select.limit else {
                     hasMore = true
                     break
                 }
-                if !select.newestFirst, !spans.isEmpty { text.append(UInt8(ascii: ",")) }
                 let start = text.count
                 let (clock, sequence) = try StoredRecordRow.appendText(statement, path: path, to: &text)
-                spans.append((start..<text.count, clock, sequence))
+                rows.append((start..<text.count, clock, sequence))
             }
-            var joined = text
-            if select.newestFirst {
-                spans.reverse()
-                joined.removeAll(keepingCapacity: true)
-                for (index, span) in spans.enumerated() {
-                    if index > 0 { joined.append(UInt8(ascii: ",")) }
-                    joined.append(contentsOf: text[span.range])
-                }
-            }
-            let first = spans.first.map { ThreadCursor(.older, clock: $0.clock, sequence: $0.sequence) }
-            let last = spans.last.map { ThreadCursor(.newer, clock: $0.clock, sequence: $0.sequence) }
+            if select.newestFirst { rows.reverse() }
+            let first = rows.first.map { ThreadCursor(.older, clock: $0.clock, sequence: $0.sequence) }
+            let last = rows.last.map { ThreadCursor(.newer, clock: $0.clock, sequence: $0.sequence) }
             let hasOlder = select.newestFirst ? hasMore : select.fromCursor
             let hasNewer = select.newestFirst ? select.fromCursor : hasMore
             return ThreadPageText(
-                records: joined, count: spans.count, olderCursor: hasOlder ? first : nil, newerCursor: hasNewer ? last : nil)
+                text: text, ranges: rows.map(\.range), olderCursor: hasOlder ? first : nil, newerCursor: hasNewer ? last : nil)
         }
     }
 

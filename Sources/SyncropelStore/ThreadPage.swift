@@ -27,18 +27,20 @@ public struct ThreadPage: Sendable, Equatable {
     }
 }
 
-/// A thread page as the wire text of its records (`StoredRecord.appendJSONText`), ascending and
-/// comma-separated, with the cursors `ThreadPage` would have: what a thread read sends, made
-/// without building a `StoredRecord` where the store can.
+/// A thread page as the wire text of its records (`StoredRecord.appendJSONText`), with the
+/// cursors `ThreadPage` would have: what a thread read sends, made without building a
+/// `StoredRecord` where the store can. The texts stay where they were written, in the order
+/// read; `ranges` puts them in page order, so a backward read is never copied to be reversed.
 public struct ThreadPageText: Sendable {
-    public let records: [UInt8]
-    public let count: Int
+    public let text: [UInt8]
+    /// Where each record's text lies in `text`, ascending by (clock, sequence).
+    public let ranges: [Range<Int>]
     public let olderCursor: ThreadCursor?
     public let newerCursor: ThreadCursor?
 
-    public init(records: [UInt8], count: Int, olderCursor: ThreadCursor?, newerCursor: ThreadCursor?) {
-        self.records = records
-        self.count = count
+    public init(text: [UInt8], ranges: [Range<Int>], olderCursor: ThreadCursor?, newerCursor: ThreadCursor?) {
+        self.text = text
+        self.ranges = ranges
         self.olderCursor = olderCursor
         self.newerCursor = newerCursor
     }
@@ -46,10 +48,25 @@ public struct ThreadPageText: Sendable {
     /// The text of a page already read.
     public init(_ page: ThreadPage) {
         var text: [UInt8] = []
-        for (index, stored) in page.records.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
+        var ranges: [Range<Int>] = []
+        for stored in page.records {
+            let start = text.count
             stored.appendJSONText(to: &text)
+            ranges.append(start..<text.count)
         }
-        self.init(records: text, count: page.records.count, olderCursor: page.olderCursor, newerCursor: page.newerCursor)
+        self.init(text: text, ranges: ranges, olderCursor: page.olderCursor, newerCursor: page.newerCursor)
+    }
+
+    public var count: Int { ranges.count }
+
+    /// The records in page order, comma-separated: what goes between a list's `[` and `]`.
+    public var joined: [UInt8] {
+        var joined: [UInt8] = []
+        joined.reserveCapacity(text.count + ranges.count)
+        for (index, range) in ranges.enumerated() {
+            if index > 0 { joined.append(UInt8(ascii: ",")) }
+            joined.append(contentsOf: text[range])
+        }
+        return joined
     }
 }

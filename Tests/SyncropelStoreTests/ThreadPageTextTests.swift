@@ -26,7 +26,7 @@ import Testing
         let page = try await store.threadRecords("th_text", from: position, limit: limit)
         let text = try await store.threadRecordsText("th_text", from: position, limit: limit)
         let expected = ThreadPageText(page)
-        #expect(text.records == expected.records, "\(position)")
+        #expect(text.joined == expected.joined, "\(position)")
         #expect(text.count == page.records.count)
         #expect(text.olderCursor == page.olderCursor && text.newerCursor == page.newerCursor, "\(position)")
         return page
@@ -43,9 +43,9 @@ import Testing
         _ = try await expectSame(store, .cursor(try #require(since.newerCursor)), limit: 7)
         _ = try await expectSame(store, .newest, limit: 1000)
         let none = try await store.threadRecordsText("th_nobody", from: .newest, limit: 10)
-        #expect(none.records.isEmpty && none.count == 0 && none.olderCursor == nil && none.newerCursor == nil)
+        #expect(none.text.isEmpty && none.count == 0 && none.olderCursor == nil && none.newerCursor == nil)
         let whole = try await store.threadRecordsText("th_text", from: .newest, limit: 1000)
-        let parsed = try JSONParser.parse(Array("[".utf8) + whole.records + Array("]".utf8))
+        let parsed = try JSONParser.parse(Array("[".utf8) + whole.joined + Array("]".utf8))
         guard case .array(let records) = parsed else { throw ThreadPageTextTestError("not an array") }
         #expect(records.count == 45)
         try await store.close()
@@ -100,7 +100,7 @@ import Testing
             #expect("\(error)".contains("has a damaged record at sequence \(garbageSequence)"), "\(error)")
         }
         let first = try await reopened.threadRecordsText("th_text", from: .sinceClock(-1), limit: 1)
-        let parsed = try JSONParser.parse(first.records)
+        let parsed = try JSONParser.parse(first.joined)
         guard case .object(let record) = parsed else { throw ThreadPageTextTestError("not one object: \(parsed)") }
         #expect(record["id"] == .string(spacedID), "the record stored with spaces around it is sent as one object")
         try await reopened.close()

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SyncropelKit
+import SyncropelStore
 
 /// JSON answers, serialised with the protocol's own writer (key order kept, big integers exact).
 package enum JSONResponse {
@@ -32,21 +33,19 @@ package enum JSONResponse {
     /// `list` of records, with each record's text written from its canonical bytes
     /// (`StoredRecord.appendJSONText`) instead of built as a value and serialized again.
     static func list(records: [StoredRecord], nextCursor: String? = nil, prevCursor: String? = nil, includePrev: Bool = false) -> Response {
-        var text: [UInt8] = []
-        text.reserveCapacity(records.reduce(0) { $0 + $1.record.canonical.count + 256 })
-        for (index, record) in records.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            record.appendJSONText(to: &text)
-        }
-        return list(recordText: text, nextCursor: nextCursor, prevCursor: prevCursor, includePrev: includePrev)
+        list(ThreadPageText(ThreadPage(records: records, olderCursor: nil, newerCursor: nil)),
+            nextCursor: nextCursor, prevCursor: prevCursor, includePrev: includePrev)
     }
 
-    /// `list` around records already written as text, comma-separated (`ThreadPageText`).
-    static func list(recordText records: [UInt8], nextCursor: String?, prevCursor: String?, includePrev: Bool) -> Response {
+    /// `list` around records already written as text, each copied once, in page order.
+    static func list(_ page: ThreadPageText, nextCursor: String?, prevCursor: String?, includePrev: Bool) -> Response {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(records.count + 256)
+        buffer.reserveCapacity(page.text.count + page.count + 256)
         buffer.writeString(#"{"object":"list","data":["#)
-        buffer.writeBytes(records)
+        for (index, range) in page.ranges.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeBytes(page.text[range])
+        }
         buffer.writeString(#"],"next_cursor":"#)
         buffer.writeString((nextCursor.map(JSONValue.string) ?? .null).serialized())
         if includePrev {

@@ -42,9 +42,7 @@ struct ThreadRoutes {
 
     /// Ascending records with `next_cursor` (newer) and `prev_cursor` (older).
     static func pageResponse(_ page: ThreadPageText) -> Response {
-        JSONResponse.list(
-            recordText: page.records, nextCursor: page.newerCursor?.description,
-            prevCursor: page.olderCursor?.description, includePrev: true)
+        JSONResponse.list(page, nextCursor: page.newerCursor?.description, prevCursor: page.olderCursor?.description, includePrev: true)
     }
 
     private func state(thread: String) async throws -> Response {
