@@ -109,6 +109,8 @@ let package = Package(
                 // Raw PostgreSQL inserts (the baseline of the PostgreSQL ingest rows) and scratch databases.
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // swift-crypto's Ed25519 in a tight loop: the baseline of verify's signature row.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Attacks on a running daemon, measured from outside: the end-to-end tests check their

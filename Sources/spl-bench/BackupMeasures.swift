@@ -68,6 +68,10 @@ enum BackupMeasures {
         guard lines.contains("OK") else {
             throw BenchError.unexpectedOutput(command: command, detail: "no OK line: \(BenchError.excerpt(result.stdout))")
         }
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let each = run.sizes.ed25519BaselinePerThread
+        Progress.say("Ed25519 verification in a tight loop: \(cores) threads, \(each) signatures each")
+        let ed25519 = try Ed25519Baseline.signaturesPerSecond(threads: cores, each: each)
         let records = try rate(lines, prefix: "Records:", command: command)
         let signatures = try rate(lines, prefix: "Signatures:", command: command)
         var notes = [
@@ -83,8 +87,12 @@ enum BackupMeasures {
                 "spl backup verify, \(BenchSizes.short(count)) records", value: result.wallSeconds, unit: "s",
                 baseline: hash.wallSeconds, budget: .atMost(10, "s", value: result.wallSeconds), notes: notes),
             BenchRow(
-                "backup verify: signatures", value: signatures.perSecond, unit: "signatures/s",
-                notes: ["\(signatures.checked) signatures checked"]),
+                "backup verify: signatures", value: signatures.perSecond, unit: "signatures/s", baseline: ed25519,
+                budget: .ratioAtLeast(0.8, ratio: signatures.perSecond / ed25519),
+                notes: [
+                    "\(signatures.checked) signatures checked",
+                    "baseline: swift-crypto Ed25519 verification in a tight loop, \(cores) threads, \(cores * each) signatures",
+                ]),
         ]
     }
 

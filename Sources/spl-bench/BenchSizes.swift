@@ -24,6 +24,8 @@ struct BenchSizes {
     let postgresReads: Int
     /// SIGKILLs of the active daemon whose takeover time the PostgreSQL takeover row reports.
     let takeoverRuns: Int
+    /// Signatures each thread of the Ed25519 baseline verifies.
+    let ed25519BaselinePerThread: Int
     /// Whether Litestream is installed (from PyPI) and measured beside a daemon.
     var measuresLitestream: Bool
 
@@ -32,14 +34,14 @@ struct BenchSizes {
         threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
         mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000,
         replicaHourRecordsPerSecond: 100, replicaRestoreRecords: 1_000_000,
-        postgresReads: 20_000, takeoverRuns: 3, measuresLitestream: true)
+        postgresReads: 20_000, takeoverRuns: 3, ed25519BaselinePerThread: 40_000, measuresLitestream: true)
 
     static let quick = BenchSizes(
         singleOneClient: 1000, singleFourClients: 4000, batchIngest: 20_000, batchSize: 1000,
         threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
         mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000,
         replicaHourRecordsPerSecond: 5, replicaRestoreRecords: 20_000,
-        postgresReads: 800, takeoverRuns: 1, measuresLitestream: false)
+        postgresReads: 800, takeoverRuns: 1, ed25519BaselinePerThread: 2000, measuresLitestream: false)
 
     /// `100k`, `1M`, `2k`: record counts as the measure names show them.
     static func short(_ count: Int) -> String {
