@@ -4,21 +4,26 @@ import Testing
 
 /// Backups of a PostgreSQL store and `spl backup restore` into one, through the binary.
 @Suite(.serialized, .postgresServer, .timeLimit(.minutes(5))) struct PostgresBackupRestoreTests {
-    @Test func backupNowOfADatabaseRestoresIntoItKeepingTheReplacedTablesAndNumbersAboveTheFloor() async throws {
-        let database = try await PostgresServer.shared().makeDatabase()
-        let daemon = try DaemonFixture()
-        defer { daemon.tearDown() }
-        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
-        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+    /// Starts `daemon` on `database`, writes `records` records (clocks 1...records) on `thread`
+    /// and returns the file `spl backup now` wrote; the daemon keeps running.
+    private func backUp(records: Int, thread: String, of daemon: DaemonFixture, on database: PostgresServer.Database) async throws -> String {
+        try daemon.useStore(database)
         try #require(try await daemon.serve(environment: database.environment).status == 0)
-        for clock in 1...30 {
-            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_restore"))
+        for clock in 1...records {
+            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: thread))
             try #require(posted.status == 201)
         }
         let backup = try await daemon.cli(["backup", "now", "-o", "json"], environment: database.environment)
         try #require(backup.status == 0, "spl backup now: \(backup.stderr)")
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])
-        let file = try #require(answer["path"] as? String, "\(answer)")
+        return try #require(answer["path"] as? String, "\(answer)")
+    }
+
+    @Test func backupNowOfADatabaseRestoresIntoItKeepingTheReplacedTablesAndNumbersAboveTheFloor() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let daemon = try DaemonFixture()
+        defer { daemon.tearDown() }
+        let file = try await backUp(records: 30, thread: "th_pg_restore", of: daemon, on: database)
         let verified = try await daemon.cli(["backup", "verify", file])
         #expect(verified.status == 0, "the record-level snapshot verifies: \(verified.stdout)")
         for clock in 31...40 {
@@ -79,16 +84,7 @@ import Testing
         let database = try await PostgresServer.shared().makeDatabase()
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
-        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
-        try #require(try await daemon.serve(environment: database.environment).status == 0)
-        for clock in 1...12 {
-            let posted = try await daemon.http("POST", "/v1/records", json: HTTPRouteTests.envelope(clock: clock, thread: "th_pg_forged"))
-            try #require(posted.status == 201)
-        }
-        let backup = try await daemon.cli(["backup", "now", "-o", "json"], environment: database.environment)
-        try #require(backup.status == 0, "spl backup now: \(backup.stderr)")
-        let file = try #require((try JSONSerialization.jsonObject(with: Data(backup.stdout.utf8)) as? [String: Any])?["path"] as? String)
+        let file = try await backUp(records: 12, thread: "th_pg_forged", of: daemon, on: database)
         #expect(try await daemon.stopDaemon().status == 0)
         // Record 5's canonical bytes no longer hash to the id it is filed under.
         _ = try await ShellTool.sqlite(file, "UPDATE records SET canonical = replace(canonical, 'th_pg_forged', 'th_pg_forgeX') WHERE sequence = 5")
@@ -103,18 +99,11 @@ import Testing
 
     @Test func aRestoreIsRefusedWhileADaemonOfAnotherHomeServesTheDatabase() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
-        let (first, second) = (try DaemonFixture(), try DaemonFixture())
+        let (first, second) = try await DaemonFixture.pair(on: database)
         defer { [first, second].forEach { $0.tearDown() } }
-        try #require(try await first.cli(["init"]).status == 0)
+        // The initialised store, left in the first home by the copy into the database.
         let backup = first.spl.scratch.appendingPathComponent("kept.db").path
         try FileManager.default.copyItem(atPath: first.store, toPath: backup)
-        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
-        try #require(moved.status == 0, "\(moved.stderr)")
-        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: first.home + "/config.toml", atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
-        for item in ["keys", "config.toml"] {
-            try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)
-        }
         // The first home runs no daemon, so only the database can tell that the second one serves it.
         try #require(try await second.serve(environment: database.environment).status == 0)
 

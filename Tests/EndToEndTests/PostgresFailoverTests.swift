@@ -7,23 +7,6 @@ import Testing
 /// serves reads and answers writes 503 STANDBY; SIGKILL the writer under load and the standby
 /// writes within 5 s, with every acknowledged record stored exactly once.
 @Suite(.serialized, .postgresServer, .timeLimit(.minutes(8))) struct PostgresFailoverTests {
-    /// Two daemons of one identity (the second home gets the first's keys and config), each
-    /// with its own home, HOME and port, both on `database`.
-    private func pair(_ database: PostgresServer.Database) async throws -> [DaemonFixture] {
-        let first = try DaemonFixture()
-        let second = try DaemonFixture()
-        try #require(try await first.cli(["init"]).status == 0)
-        // The initialised home's store moves into the database, as an operator moves an instance
-        // there: a home with an identity never starts on a database that holds no store.
-        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
-        try #require(moved.status == 0, "\(moved.stderr)")
-        try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
-        for item in ["keys", "config.toml"] {
-            try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)
-        }
-        return [first, second]
-    }
-
     private func serve(_ daemon: DaemonFixture, on database: PostgresServer.Database) async throws -> SPLProcess.Result {
         try await daemon.cli(["serve", "--daemon", "--port", String(daemon.port), "--store", database.url], seconds: 60,
             environment: database.environment)
@@ -35,7 +18,8 @@ import Testing
 
     @Test func aStandbyRefusesWritesNamingTheActiveDaemonAndServesItsRecords() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
-        let daemons = try await pair(database)
+        let pair = try await DaemonFixture.pair(on: database)
+        let daemons = [pair.first, pair.second]
         defer { daemons.forEach { $0.tearDown() } }
         let (active, standby) = (daemons[0], daemons[1])
         let started = try await serve(active, on: database)
@@ -99,7 +83,8 @@ import Testing
     /// lost is the same record); each retries against the other daemon when its daemon fails.
     @Test func killingTheActiveDaemonUnderLoadHandsWritingToTheStandbyWithinFiveSeconds() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
-        let daemons = try await pair(database)
+        let pair = try await DaemonFixture.pair(on: database)
+        let daemons = [pair.first, pair.second]
         defer { daemons.forEach { $0.tearDown() } }
         for daemon in daemons { try #require(try await serve(daemon, on: database).status == 0) }
         var acknowledged: [String] = []

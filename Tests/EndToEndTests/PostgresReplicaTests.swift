@@ -11,8 +11,7 @@ import Testing
         let lost = try await PostgresServer.shared().makeDatabase()
         let daemon = try DaemonFixture()
         defer { daemon.tearDown() }
-        try FileManager.default.createDirectory(atPath: daemon.home, withIntermediateDirectories: true)
-        try "[store]\nurl = \"\(lost.url)\"\n".write(toFile: daemon.home + "/config.toml", atomically: true, encoding: .utf8)
+        try daemon.useStore(lost)
         let target = try await ReplicaTarget.make(kind, for: daemon)
         try await target.add(to: daemon, name: "offsite", syncInterval: "100ms")
         let environment = lost.environment.merging(target.environment) { $1 }
@@ -67,18 +66,10 @@ import Testing
     /// and the replica then holds what both wrote.
     @Test func aStandbyShipsNothingUntilItTakesOverAndThenTheReplicaHoldsWhatBothWrote() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
-        let (first, second) = (try DaemonFixture(), try DaemonFixture())
-        defer { [first, second].forEach { $0.tearDown() } }
-        try #require(try await first.cli(["init"]).status == 0)
-        let moved = try await first.cli(["store", "copy", "--from", first.store, "--to", database.url], environment: database.environment)
-        try #require(moved.status == 0, "\(moved.stderr)")
-        try "[store]\nurl = \"\(database.url)\"\n".write(toFile: first.home + "/config.toml", atomically: true, encoding: .utf8)
-        let target = ReplicaTarget.file(in: first)
-        try await target.add(to: first, name: "offsite", syncInterval: "100ms")
-        try FileManager.default.createDirectory(atPath: second.home, withIntermediateDirectories: true)
-        for item in ["keys", "config.toml"] {
-            try FileManager.default.copyItem(atPath: first.home + "/" + item, toPath: second.home + "/" + item)
+        let (first, second) = try await DaemonFixture.pair(on: database) { first in
+            try await ReplicaTarget.file(in: first).add(to: first, name: "offsite", syncInterval: "100ms")
         }
+        defer { [first, second].forEach { $0.tearDown() } }
         try #require(try await first.serve(environment: database.environment).status == 0)
         try #require(try await second.serve(environment: database.environment).status == 0)
         let (active, standby) = (DaemonHTTP(port: first.port), DaemonHTTP(port: second.port))
