@@ -58,15 +58,4 @@ public struct ThreadPageText: Sendable {
     }
 
     public var count: Int { ranges.count }
-
-    /// The records in page order, comma-separated: what goes between a list's `[` and `]`.
-    public var joined: [UInt8] {
-        var joined: [UInt8] = []
-        joined.reserveCapacity(text.count + ranges.count)
-        for (index, range) in ranges.enumerated() {
-            if index > 0 { joined.append(UInt8(ascii: ",")) }
-            joined.append(contentsOf: text[range])
-        }
-        return joined
-    }
 }

@@ -107,6 +107,13 @@ import Testing
     }
 }
 
+extension ThreadPageText {
+    /// The records in page order, comma-separated, as a list response holds them.
+    var joined: [UInt8] {
+        Array(ranges.map { text[$0] }.joined(separator: [UInt8(ascii: ",")]))
+    }
+}
+
 struct ThreadPageTextTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

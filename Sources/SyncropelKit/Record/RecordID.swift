@@ -56,8 +56,6 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
 
 /// Lowercase hexadecimal, the one text form for digests in this protocol.
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     /// The lowercase hex digit of a nibble (0...15).
     @inline(__always)
     static func digit(_ nibble: UInt8) -> UInt8 {
@@ -68,8 +66,8 @@ public enum Hex {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0x0F))
         }
         return String(decoding: out, as: UTF8.self)
     }
