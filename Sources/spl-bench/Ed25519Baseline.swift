@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+import Dispatch
+import Synchronization
 
 /// What swift-crypto's Ed25519 verification does in a tight loop on this machine, one thread
 /// per core: the baseline of `backup verify`'s signature row (issue 15). The messages are 1000
@@ -11,27 +12,19 @@ enum Ed25519Baseline {
         let signatures = try messages.map { try key.signature(for: $0) }
         let publicKey = key.publicKey
         let started = Stopwatch.now()
-        let invalid = InvalidCount()
+        let invalid = Atomic(0)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var failed = 0
             for index in 0..<each where !publicKey.isValidSignature(signatures[index % 1000], for: messages[index % 1000]) {
                 failed += 1
             }
-            invalid.add(failed)
+            invalid.add(failed, ordering: .relaxed)
         }
         let wall = Stopwatch.now() - started
-        guard invalid.total == 0 else {
-            throw BenchError.unexpectedOutput(command: "Ed25519 baseline", detail: "\(invalid.total) good signatures failed to verify")
+        let failed = invalid.load(ordering: .relaxed)
+        guard failed == 0 else {
+            throw BenchError.unexpectedOutput(command: "Ed25519 baseline", detail: "\(failed) good signatures failed to verify")
         }
         return Double(threads * each) / wall
     }
-}
-
-/// Signatures the baseline's threads found invalid (there must be none).
-private final class InvalidCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func add(_ failed: Int) { lock.withLock { count += failed } }
-    var total: Int { lock.withLock { count } }
 }

@@ -22,9 +22,18 @@ struct MeasuredLoad {
 
     /// Runs `burst` against the running daemon of `instance`, reading its peak memory around it.
     static func measure(_ instance: ScratchInstance, _ burst: () throws -> LoadResult) throws -> MeasuredLoad {
+        let (load, peakMB, memoryNotes) = try around(instance, burst)
+        return MeasuredLoad(load: load, peakMB: peakMB, memoryNotes: memoryNotes)
+    }
+
+    /// What `body` returns (a burst by any load generator), with the daemon's peak memory
+    /// during it and what that peak covers.
+    static func around<Result>(
+        _ instance: ScratchInstance, _ body: () throws -> Result
+    ) throws -> (result: Result, peakMB: Double?, memoryNotes: [String]) {
         let memory = PeakMemory.begin(try instance.requirePID())
-        let load = try burst()
-        return MeasuredLoad(load: load, peakMB: memory.megabytes(), memoryNotes: memory.note.map { [$0] } ?? [])
+        let result = try body()
+        return (result, memory.megabytes(), memory.note.map { [$0] } ?? [])
     }
 }
 

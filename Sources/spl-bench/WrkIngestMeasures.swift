@@ -9,20 +9,22 @@ enum WrkIngestMeasures {
             let firstIndex = (round + 1) * 1_000_000_000
             let label = "wrk, \(connections) connection\(connections == 1 ? "" : "s")"
             Progress.say("single-record ingest, \(label): \(wrk.seconds) s of pings, then \(wrk.seconds) s of records")
-            let ping = try measure(instance) {
+            let ping = try MeasuredLoad.around(instance) {
                 try wrk.run(port: instance.port, path: "/v1/ping", connections: connections, firstIndex: firstIndex, scratch: run.root)
             }
-            let ingest = try measure(instance) {
+            let ingest = try MeasuredLoad.around(instance) {
                 try wrk.run(port: instance.port, path: "/v1/records", connections: connections, firstIndex: firstIndex, scratch: run.root)
             }
             let ratio = ingest.result.perSecond / ping.result.perSecond
             rows.append(BenchRow(
                 "request overhead (POST /v1/ping), \(label)", value: ping.result.perSecond, unit: "requests/s",
-                daemonPeakMB: ping.peakMB, notes: [ping.result.clientNote, ping.result.latencyNote, "same bodies as the ingest row"]))
+                daemonPeakMB: ping.peakMB,
+                notes: [ping.result.clientNote, ping.result.latencyNote, "same bodies as the ingest row"] + ping.memoryNotes))
             rows.append(BenchRow(
                 "single-record ingest, \(label)", value: ingest.result.perSecond, unit: "records/s", baseline: ping.result.perSecond,
                 budget: budget(connections: connections, rate: ingest.result.perSecond, ratio: ratio), daemonPeakMB: ingest.peakMB,
-                notes: [ingest.result.clientNote, ingest.result.latencyNote, "\(ingest.result.requests) records, every one 201"]))
+                notes: [ingest.result.clientNote, ingest.result.latencyNote, "\(ingest.result.requests) records, every one 201"]
+                    + ingest.memoryNotes))
         }
         try instance.stop()
         return rows
@@ -36,13 +38,5 @@ enum WrkIngestMeasures {
         case 16: Budget(text: "≥ 10 000 records/s and ≥ 50 % of baseline", met: rate >= 10_000 && ratio >= 0.5)
         default: nil
         }
-    }
-
-    private static func measure(
-        _ instance: ScratchInstance, _ body: () throws -> WrkLoad.Result
-    ) throws -> (result: WrkLoad.Result, peakMB: Double?) {
-        let memory = PeakMemory.begin(try instance.requirePID())
-        let result = try body()
-        return (result, memory.megabytes())
     }
 }
