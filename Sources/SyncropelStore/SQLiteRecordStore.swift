@@ -335,12 +335,16 @@ public final class SQLiteRecordStore: RecordStore {
 
     // MARK: Maintenance
 
-    /// A consistent copy of the store file while it keeps serving: SQLite's online backup (see `StoreBackup`).
+    /// A consistent copy of the store file while it keeps serving (see `StoreBackup`); a memory
+    /// store has no file, and takes SQLite's online backup.
     public func backup(
         to destination: String, placement: StoreBackup.Placement = .replacing,
         progress: (@Sendable (StoreBackupProgress) -> Void)? = nil
     ) async throws(StoreError) -> StoreBackupResult {
-        try await StoreBackup.copy(from: database, to: destination, placement: placement, progress: progress)
+        guard let pool = database as? DatabasePool else {
+            return try await StoreBackup.copy(from: database, to: destination, placement: placement, progress: progress)
+        }
+        return try await StoreBackup.copy(live: pool, file: path, to: destination, placement: placement, progress: progress)
     }
 
     /// Re-hashes every record and checks every signature (see `ContentAddressSweep`).

@@ -26,6 +26,9 @@ import Testing
         #expect(result == StoreBackupResult(
             path: destination, bytes: Int64(try fixture.bytes(destination).count), recordCount: 200, highestSequence: 200))
         #expect(steps.last?.fractionCompleted == 1)
+        if backend == .sqlite {
+            #expect(steps.last?.total == Int(result.bytes), "the file itself was copied: progress counted its bytes, not pages")
+        }
         let header = try fixture.bytes(destination)
         #expect(header[18] == 1 && header[19] == 1, "journal_mode=DELETE in the header")
         #expect(try recordIDs(in: destination) == written.map(\.id.hex))
@@ -84,6 +87,40 @@ import Testing
         #expect(report.recordsChecked == result.recordCount)
         let health = try StoreHealthCheck(path: destination).run(quickCheck: true)
         #expect(health.highestSequence == result.highestSequence)
+    }
+
+    /// A reader on an older snapshot keeps the checkpoint from copying the whole WAL into the
+    /// file, so the file alone is not the store: the backup goes through SQLite's online backup
+    /// and still holds every record.
+    @Test func aReaderOnAnOlderSnapshotSendsTheBackupThroughTheOnlineBackup() async throws {
+        let fixture = StoreFixture()
+        let store = try await fixture.openStore(.sqlite)
+        _ = try await store.ingest(batch: (0..<100).map { draft(clock: Int64($0)) }, signingWith: nil)
+        let reading = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let snapshot = try DatabaseQueue(path: fixture.storePath)
+        Thread {
+            try? snapshot.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM records")
+                reading.signal()
+                release.wait()
+            }
+        }.start()
+        reading.wait()
+        let written = try await store.ingest(batch: (100..<200).map { draft(clock: Int64($0)) }, signingWith: nil)
+
+        let destination = fixture.folder + "/hub.db.bak"
+        let steps = CallbackLog<StoreBackupProgress>()
+        let result = try await store.backup(to: destination, placement: .replacing) { steps.append($0) }
+        release.signal()
+        try snapshot.close()
+        try await store.close()
+
+        #expect(result.recordCount == 200 && result.highestSequence == 200)
+        #expect(try recordIDs(in: destination).suffix(100) == written.map(\.id.hex))
+        let pages = result.bytes / 4096
+        #expect(steps.last.map { Int64($0.total) } == pages, "counted in pages: the online backup copied")
+        #expect(try await offThePool { try ContentAddressSweep.run(file: destination) }.isClean)
     }
 
     /// A PostgreSQL store's backup is a record-level SQLite store: the same ids, sequences,
