@@ -1,9 +1,12 @@
 /// How much each measure does: SPEC 12's sizes, or small ones that keep `--quick`
-/// to a few minutes even against a debug `spl` (the simulated replica hour is 3 600 real syncs),
+/// to under a minute even against a debug `spl` (each simulated second of the replica's span is a real sync),
 /// so the benchmark can run in CI and never rot.
 struct BenchSizes {
     let singleOneClient: Int
     let singleFourClients: Int
+    /// The same two rows into PostgreSQL, whose commits are several times slower.
+    let postgresSingleOneClient: Int
+    let postgresSingleFourClients: Int
     let batchIngest: Int
     let batchSize: Int
     let threadRecords: Int
@@ -14,9 +17,12 @@ struct BenchSizes {
     let largeStore: Int
     /// The size `backup verify`'s 10 s budget is written for.
     let verifyBudgetRecords: Int
-    /// Records committed per simulated second over the replica's simulated hour (objects per
-    /// hour do not depend on it while every second has records).
+    /// Records committed per simulated second over the replica's simulated span (objects written
+    /// do not depend on it while every second has records).
     let replicaHourRecordsPerSecond: Int
+    /// The replica's simulated span: an hour, or in `--quick` ten minutes (one ten-minute merge),
+    /// since each simulated second is a real sync.
+    let replicaSimulatedSeconds: Int
     /// Records of the store restored from a replica and from a snapshot.
     let replicaRestoreRecords: Int
     /// Page reads (`limit=100` of the read thread) in each PostgreSQL reads-per-second row,
@@ -24,24 +30,28 @@ struct BenchSizes {
     let postgresReads: Int
     /// SIGKILLs of the active daemon whose takeover time the PostgreSQL takeover row reports.
     let takeoverRuns: Int
+    /// Requests with wrong tokens in the wrong-token probe.
+    let wrongTokenRequests: Int
     /// Signatures each thread of the Ed25519 baseline verifies.
     let ed25519BaselinePerThread: Int
     /// Whether Litestream is installed (from PyPI) and measured beside a daemon.
     var measuresLitestream: Bool
 
     static let full = BenchSizes(
-        singleOneClient: 20_000, singleFourClients: 60_000, batchIngest: 200_000, batchSize: 1000,
-        threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
+        singleOneClient: 20_000, singleFourClients: 60_000, postgresSingleOneClient: 20_000, postgresSingleFourClients: 60_000,
+        batchIngest: 200_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
         mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000,
-        replicaHourRecordsPerSecond: 100, replicaRestoreRecords: 1_000_000,
-        postgresReads: 20_000, takeoverRuns: 3, ed25519BaselinePerThread: 40_000, measuresLitestream: true)
+        replicaHourRecordsPerSecond: 100, replicaSimulatedSeconds: 3600, replicaRestoreRecords: 1_000_000,
+        postgresReads: 20_000, takeoverRuns: 3, wrongTokenRequests: 10_000, ed25519BaselinePerThread: 40_000,
+        measuresLitestream: true)
 
     static let quick = BenchSizes(
-        singleOneClient: 1000, singleFourClients: 4000, batchIngest: 20_000, batchSize: 1000,
-        threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
+        singleOneClient: 500, singleFourClients: 2000, postgresSingleOneClient: 200, postgresSingleFourClients: 600,
+        batchIngest: 10_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
         mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000,
-        replicaHourRecordsPerSecond: 5, replicaRestoreRecords: 20_000,
-        postgresReads: 800, takeoverRuns: 1, ed25519BaselinePerThread: 2000, measuresLitestream: false)
+        replicaHourRecordsPerSecond: 5, replicaSimulatedSeconds: 600, replicaRestoreRecords: 10_000,
+        postgresReads: 300, takeoverRuns: 1, wrongTokenRequests: 2000, ed25519BaselinePerThread: 2000,
+        measuresLitestream: false)
 
     /// `100k`, `1M`, `2k`: record counts as the measure names show them.
     static func short(_ count: Int) -> String {

@@ -10,7 +10,7 @@ enum PostgresMeasures {
         try instance.start()
         var rows: [BenchRow] = []
         var firstIndex = 1
-        for (clients, total) in [(1, run.sizes.singleOneClient), (4, run.sizes.singleFourClients)] {
+        for (clients, total) in [(1, run.sizes.postgresSingleOneClient), (4, run.sizes.postgresSingleFourClients)] {
             let load = SingleRecordLoad(clients: clients, total: total, firstIndex: firstIndex)
             firstIndex += total
             Progress.say("single-record ingest into PostgreSQL, \(load.clientsText): \(total) records")

@@ -28,19 +28,22 @@ enum ProbeMeasures {
         }
         let before = slow.before.median
         let during = slow.during.median
-        Progress.say("wrong-token probe: 10 000 requests with tokens nobody issued, from 4 attackers")
-        let wrong = try WrongTokenProbe(send: { token in
+        let wrongRequests = run.sizes.wrongTokenRequests
+        Progress.say("wrong-token probe: \(wrongRequests) requests with tokens nobody issued, from 4 attackers")
+        var wrongTokenProbe = WrongTokenProbe(send: { token in
             try HTTPLoadClient(port: port).exchange(HTTPLoadClient.request("GET", "/v1/ping", token: token)).status
         }) {
             let answer = try HTTPLoadClient(port: port).exchange(HTTPLoadClient.request("GET", "/v1/ping"))
             guard answer.status == 204 else {
                 throw BenchError.unexpectedOutput(command: "GET /v1/ping", detail: "status \(answer.status) during the probe")
             }
-        }.run()
+        }
+        wrongTokenProbe.wrongRequests = wrongRequests
+        let wrong = try wrongTokenProbe.run()
         let refused = (wrong.statuses[401] ?? 0) + (wrong.statuses[429] ?? 0)
-        guard refused == 10_000, wrong.unanswered == 0 else {
+        guard refused == wrongRequests, wrong.unanswered == 0 else {
             throw BenchError.unexpectedOutput(
-                command: "wrong-token probe", detail: "answers \(wrong.statuses), \(wrong.unanswered) unanswered of 10 000")
+                command: "wrong-token probe", detail: "answers \(wrong.statuses), \(wrong.unanswered) unanswered of \(wrongRequests)")
         }
         return [
             BenchRow(
@@ -54,7 +57,7 @@ enum ProbeMeasures {
                 "wrong-token probe: valid client's median latency", value: wrong.during.median, unit: "ms",
                 baseline: wrong.before.median, budget: .ratioAtMost(2, ratio: wrong.during.median / wrong.before.median),
                 notes: [
-                    "baseline: the same client just before, same pace", "10 000 wrong tokens from 4 attackers on the same address",
+                    "baseline: the same client just before, same pace", "\(wrongRequests) wrong tokens from 4 attackers on the same address",
                     String(format: "all answered in %.1f s (%d 401, %d 429)", wrong.seconds, wrong.statuses[401] ?? 0, wrong.statuses[429] ?? 0),
                 ]),
         ]

@@ -66,7 +66,7 @@ struct SPLBench: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: root)
                 Self.fail(BenchError.wrkMissing)
             }
-            wrk = WrkLoad(executable: executable, seconds: quick ? 2 : 10)
+            wrk = WrkLoad(executable: executable, seconds: quick ? 1 : 10)
         } else {
             wrk = nil
         }
