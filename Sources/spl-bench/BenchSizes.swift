@@ -23,6 +23,8 @@ struct BenchSizes {
     /// The replica's simulated span: an hour, or in `--quick` ten minutes (one ten-minute merge),
     /// since each simulated second is a real sync.
     let replicaSimulatedSeconds: Int
+    /// Records of the 4-client load whose answers wait for a file replica (`ack = "after_replica"`).
+    let afterReplicaIngest: Int
     /// Records of the store restored from a replica and from a snapshot.
     let replicaRestoreRecords: Int
     /// Page reads (`limit=100` of the read thread) in each PostgreSQL reads-per-second row,
@@ -41,16 +43,16 @@ struct BenchSizes {
         singleOneClient: 20_000, singleFourClients: 60_000, postgresSingleOneClient: 20_000, postgresSingleFourClients: 60_000,
         batchIngest: 200_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
         mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000,
-        replicaHourRecordsPerSecond: 100, replicaSimulatedSeconds: 3600, replicaRestoreRecords: 1_000_000,
+        replicaHourRecordsPerSecond: 100, replicaSimulatedSeconds: 3600, afterReplicaIngest: 60_000, replicaRestoreRecords: 1_000_000,
         postgresReads: 20_000, takeoverRuns: 3, wrongTokenRequests: 10_000, ed25519BaselinePerThread: 40_000,
         measuresLitestream: true)
 
     static let quick = BenchSizes(
-        singleOneClient: 500, singleFourClients: 2000, postgresSingleOneClient: 200, postgresSingleFourClients: 600,
+        singleOneClient: 500, singleFourClients: 1000, postgresSingleOneClient: 200, postgresSingleFourClients: 600,
         batchIngest: 10_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
         mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000,
-        replicaHourRecordsPerSecond: 5, replicaSimulatedSeconds: 600, replicaRestoreRecords: 10_000,
-        postgresReads: 300, takeoverRuns: 1, wrongTokenRequests: 2000, ed25519BaselinePerThread: 2000,
+        replicaHourRecordsPerSecond: 5, replicaSimulatedSeconds: 600, afterReplicaIngest: 500, replicaRestoreRecords: 5000,
+        postgresReads: 200, takeoverRuns: 1, wrongTokenRequests: 1000, ed25519BaselinePerThread: 2000,
         measuresLitestream: false)
 
     /// `100k`, `1M`, `2k`: record counts as the measure names show them.

@@ -42,7 +42,7 @@ enum ReplicationMeasures {
         let with = Double(perRound * rounds) / seconds.with
         let replicaWritten = try ReplicaWrittenBytes.written(replicated)
         try replicated.stop()
-        let acknowledged = try acknowledgedIngestRow(run, count: count, baseline: without)
+        let acknowledged = try acknowledgedIngestRow(run, count: run.sizes.afterReplicaIngest, baseline: without)
         let canonicalBytes = try ReplicaWrittenBytes.canonicalBytes(replicated.storeFile)
 
         let per100k = 100_000 / Double(perRound * rounds)
