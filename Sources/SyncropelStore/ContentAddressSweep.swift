@@ -8,7 +8,9 @@ import SyncropelKit
 ///
 /// Per row: the canonical bytes parse into a valid record, hash to the stored
 /// id, are in canonical form, and agree with the lookup columns (thread, actor,
-/// clock, act); then, separately, every signature verifies. The reading thread
+/// clock, act); then, separately, every signature verifies. Bytes exactly as the
+/// canonical writer makes them are checked in one pass without being parsed
+/// (`CanonicalRecordShape.canonicalFields`); anything else is parsed. The reading thread
 /// decodes rows in chunks and hands each to a `SweepPipeline`, which checks it by
 /// pure functions spread over every core while the next chunk is read.
 ///
@@ -96,8 +98,8 @@ public enum ContentAddressSweep {
             switch row.check() {
             case .bad(let reason):
                 findings.append(SweepFinding(storedID: row.storedID, sequence: row.sequence, reason: reason))
-            case .signed(let record):
-                signed.append(SweptRecord(record: record, storedID: row.storedID, sequence: row.sequence))
+            case .signed(let signature):
+                signed.append(SweptRecord(canonical: row.canonical, signature: signature, storedID: row.storedID, sequence: row.sequence))
             case .sound:
                 break
             }
@@ -133,7 +135,7 @@ public enum ContentAddressSweep {
         var keys = SignerKeys()
         return records.compactMap { swept -> SweepFinding? in
             do throws(RecordError) {
-                try swept.record.verifySignature(keys: &keys)
+                try swept.signature.verify(over: swept.canonical, keys: &keys)
                 return nil
             } catch {
                 return SweepFinding(storedID: swept.storedID, sequence: swept.sequence, reason: .badSignature(error.message))
@@ -188,25 +190,38 @@ struct SweptRow: Sendable {
     enum Verdict {
         case bad(SweepFinding.Reason)
         /// Sound content with a signature still to verify.
-        case signed(Record)
+        case signed(RecordSignature)
         /// Sound content, unsigned.
         case sound
     }
 
     func check() -> Verdict {
         let signature = RecordSignature(storedSig: sig, storedSigner: signer)
-        let record: Record
-        do {
-            record = try Record(canonical: canonical, judgedBy: nil, signature: signature)
-        } catch {
-            return .bad(.unreadable(error.message))
+        let fields: CanonicalRecordShape.Fields
+        if let canonicalFields = CanonicalRecordShape.canonicalFields(canonical) {
+            // Bytes exactly as the canonical writer makes a valid record: only the hash is left.
+            guard storedID.utf8.withContiguousStorageIfAvailable({ stored in
+                canonical.withUnsafeBufferPointer { RecordID.hex(stored, isIDOf: $0) }
+            }) == true else {
+                return .bad(.idMismatch(recomputed: canonical.withUnsafeBufferPointer { RecordID(hashing: $0) }))
+            }
+            fields = canonicalFields
+        } else {
+            // Anything else is parsed, which names what is wrong, if anything is.
+            let record: Record
+            do {
+                record = try Record(canonical: canonical, judgedBy: nil, signature: signature)
+            } catch {
+                return .bad(.unreadable(error.message))
+            }
+            guard record.id.hex == storedID else { return .bad(.idMismatch(recomputed: record.id)) }
+            guard record.isCanonicalFormValid else { return .bad(.notCanonical) }
+            fields = CanonicalRecordShape.Fields(record)
         }
-        guard record.id.hex == storedID else { return .bad(.idMismatch(recomputed: record.id)) }
-        guard record.isCanonicalFormValid else { return .bad(.notCanonical) }
-        if let mismatch = Self.mismatch("thread", thread, record.thread.databaseValue)
-            ?? Self.mismatch("actor", actor, record.actor.databaseValue)
-            ?? Self.mismatch("clock", clock, record.clock.databaseValue)
-            ?? Self.mismatch("act", act, record.act.rawValue.databaseValue)
+        if let mismatch = Self.mismatch("thread", thread, fields.thread.databaseValue)
+            ?? Self.mismatch("actor", actor, fields.actor.databaseValue)
+            ?? Self.mismatch("clock", clock, fields.clock.databaseValue)
+            ?? Self.mismatch("act", act, fields.act.rawValue.databaseValue)
         {
             return .bad(mismatch)
         }
@@ -216,11 +231,11 @@ struct SweptRow: Sendable {
         if (sig == nil) != (signer == nil) {
             return .bad(.badSignature("only one of sig and signer is stored"))
         }
-        if signature != nil { return .signed(record) }
+        if let signature { return .signed(signature) }
         // The daemon signs everything it writes on a reserved thread, and imports take only
         // records it signed: an unsigned one there had its signature stripped.
-        guard !RecordRules.reservedThreads.contains(record.thread) else {
-            return .bad(.badSignature("no signature on reserved thread \(record.thread), where the instance signs every record"))
+        guard !RecordRules.reservedThreads.contains(fields.thread) else {
+            return .bad(.badSignature("no signature on reserved thread \(fields.thread), where the instance signs every record"))
         }
         return .sound
     }
@@ -234,7 +249,8 @@ struct SweptRow: Sendable {
 
 /// A record whose content passed, waiting for its signature check.
 struct SweptRecord: Sendable {
-    let record: Record
+    let canonical: [UInt8]
+    let signature: RecordSignature
     let storedID: String
     let sequence: Int64
 }

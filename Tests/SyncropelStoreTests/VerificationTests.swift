@@ -100,7 +100,7 @@ import Testing
                 // Another key's signature, claimed by the usual signer.
                 signed.signature = RecordSignature(sig: try other.sign(unsigned).signature!.sig, signer: identity.didKey.description)
             }
-            return SweptRecord(record: signed, storedID: signed.id.hex, sequence: Int64(clock + 1))
+            return SweptRecord(canonical: signed.canonical, signature: signed.signature!, storedID: signed.id.hex, sequence: Int64(clock + 1))
         }
         let lanes = await offThePool { ContentAddressSweep.inLanes(records, ContentAddressSweep.checkSignatures) }
         #expect(lanes.count == min(

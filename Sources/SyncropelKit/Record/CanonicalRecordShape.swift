@@ -12,7 +12,7 @@ public enum CanonicalRecordShape {
     static let keys: [StaticString] = ["act", "actor", "body", "clock", "data_type", "parents", "thread"]
 
     public static func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var scanner = Scanner(bytes: bytes)
+        var scanner = Scanner(bytes: bytes, strict: false)
         return scanner.record()
     }
 
@@ -20,23 +20,125 @@ public enum CanonicalRecordShape {
         bytes.withUnsafeBufferPointer { matches($0) }
     }
 
+    /// The hashed fields that a store's lookup columns repeat.
+    public struct Fields: Sendable, Equatable {
+        public let act: Act
+        public let actor: String
+        public let clock: Int64
+        public let thread: String
+
+        init(act: Act, actor: String, clock: Int64, thread: String) {
+            self.act = act
+            self.actor = actor
+            self.clock = clock
+            self.thread = thread
+        }
+
+        /// A parsed record's.
+        public init(_ record: Record) {
+            self.init(act: record.act, actor: record.actor, clock: record.clock, thread: record.thread)
+        }
+    }
+
+    /// The fields of `bytes` when they are exactly the canonical form of a valid record, read
+    /// without building the record; nil otherwise, and the caller parses (which names what is
+    /// wrong, or finds nothing wrong with an unusual record).
+    ///
+    /// On top of the shape `matches` checks: only the escapes the canonical writer makes (`\n`,
+    /// never `\u000a`), no escape in a key (its order is then judged on the text as written), only
+    /// integers and each in its one form (no `-0`), and hashed fields that pass the record rules
+    /// (a known act and data type, an actor and thread `RecordRules` accept, a clock from 0 to
+    /// 2^63-1, parents as record ids in strictly rising order, an object body). Whatever this
+    /// accepts, `Record(canonical:)` accepts with the same fields and `isCanonicalFormValid`.
+    public static func canonicalFields(_ bytes: UnsafeBufferPointer<UInt8>) -> Fields? {
+        var scanner = Scanner(bytes: bytes, strict: true)
+        guard scanner.record() else { return nil }
+        let values = scanner.values
+        // In key order: act, actor, body, clock, data_type, parents, thread.
+        guard let actText = plainString(bytes, values[0]), let act = Act(rawValue: actText),
+            let actor = plainString(bytes, values[1]), (try? RecordRules.checkActor(actor)) != nil,
+            bytes[values[2].lowerBound] == UInt8(ascii: "{"),
+            let clock = nonNegativeInteger(bytes, values[3]),
+            let dataType = plainString(bytes, values[4]), DataType(rawValue: dataType) != nil,
+            areRisingRecordIDs(bytes, values[5]),
+            let thread = plainString(bytes, values[6]), (try? RecordRules.checkThread(thread)) != nil
+        else { return nil }
+        return Fields(act: act, actor: actor, clock: clock, thread: thread)
+    }
+
+    public static func canonicalFields(_ bytes: [UInt8]) -> Fields? {
+        bytes.withUnsafeBufferPointer { canonicalFields($0) }
+    }
+
+    /// A string value without escapes, as text (the scanner has checked its UTF-8).
+    private static func plainString(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        guard range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)])
+        guard !inner.contains(UInt8(ascii: "\\")) else { return nil }
+        return String(decoding: inner, as: UTF8.self)
+    }
+
+    /// An integer value from 0 to `Int64.max` (the strict scanner allows no other number form).
+    private static func nonNegativeInteger(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        for index in range {
+            let byte = bytes[index]
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let (times10, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            value = sum
+        }
+        return range.isEmpty ? nil : value
+    }
+
+    /// `[]`, or an array of at most `RecordRules.maxParents` record ids, each above the one before.
+    private static func areRisingRecordIDs(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard bytes[range.lowerBound] == UInt8(ascii: "[") else { return false }
+        var position = range.lowerBound + 1
+        var previous: Range<Int>?
+        var count = 0
+        while position < range.upperBound - 1 {
+            if previous != nil {
+                guard bytes[position] == UInt8(ascii: ",") else { return false }
+                position += 1
+            }
+            let id = (position + 1)..<(position + 65)
+            guard id.upperBound < range.upperBound, bytes[position] == UInt8(ascii: "\""),
+                bytes[id.upperBound] == UInt8(ascii: "\""), bytes[id].allSatisfy(Scanner.isLowercaseHexDigit)
+            else { return false }
+            if let previous, !bytes[previous].lexicographicallyPrecedes(bytes[id]) { return false }
+            previous = id
+            count += 1
+            position = id.upperBound + 1
+        }
+        return count <= RecordRules.maxParents && bytes[range.upperBound - 1] == UInt8(ascii: "]")
+    }
+
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
+        /// Only what the canonical writer makes (see `canonicalFields`).
+        let strict: Bool
         var position = 0
+        /// Where each of the seven values lies, in key order (filled when `strict`).
+        var values: [Range<Int>] = []
         static let maxDepth = JSONParser.Limits().maxDepth
         static let maxIntegerDigits = JSONParser.Limits().maxIntegerDigits
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool) {
             self.bytes = bytes
+            self.strict = strict
+            if strict { values.reserveCapacity(CanonicalRecordShape.keys.count) }
         }
 
         mutating func record() -> Bool {
             guard take(UInt8(ascii: "{")) else { return false }
             for (index, key) in CanonicalRecordShape.keys.enumerated() {
                 if index > 0, !take(UInt8(ascii: ",")) { return false }
-                guard take(UInt8(ascii: "\"")), literal(key), take(UInt8(ascii: "\"")), take(UInt8(ascii: ":")),
-                    value(depth: 1)
-                else { return false }
+                guard take(UInt8(ascii: "\"")), literal(key), take(UInt8(ascii: "\"")), take(UInt8(ascii: ":")) else { return false }
+                let start = position
+                guard value(depth: 1) else { return false }
+                if strict { values.append(start..<position) }
             }
             return take(UInt8(ascii: "}")) && position == bytes.count
         }
@@ -78,6 +180,7 @@ public enum CanonicalRecordShape {
             repeat {
                 let keyStart = position
                 guard string() else { return false }
+                if strict, bytes[keyStart..<position].contains(UInt8(ascii: "\\")) { return false }
                 // Canonical keys are sorted by code point, which is UTF-8 byte order: strictly
                 // rising keys also rule out duplicates.
                 let key = keyStart..<position
@@ -131,7 +234,9 @@ public enum CanonicalRecordShape {
                 position += 1
                 guard let low = current, Self.isLowercaseHexDigit(low) else { return false }
                 position += 1
-                return true
+                // …and of those, not the five it writes as \b \t \n \f \r.
+                let control = (high == UInt8(ascii: "1") ? 16 : 0) + Int(Self.hexValue(low))
+                return !strict || ![0x08, 0x09, 0x0A, 0x0C, 0x0D].contains(control)
             default:
                 return false
             }
@@ -177,6 +282,7 @@ public enum CanonicalRecordShape {
                 isInteger = false
             }
             let text = UnsafeBufferPointer(rebasing: bytes[start..<position])
+            if strict, !isInteger || text.elementsEqual("-0".utf8) { return false }
             if isInteger { return text.count - (text.first == UInt8(ascii: "-") ? 1 : 0) <= Self.maxIntegerDigits }
             return Double(String(decoding: text, as: UTF8.self))?.isFinite == true
         }
@@ -189,8 +295,12 @@ public enum CanonicalRecordShape {
             return position > start
         }
 
-        private static func isLowercaseHexDigit(_ byte: UInt8) -> Bool {
+        static func isLowercaseHexDigit(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+
+        private static func hexValue(_ digit: UInt8) -> UInt8 {
+            digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : digit - UInt8(ascii: "a") + 10
         }
     }
 }
