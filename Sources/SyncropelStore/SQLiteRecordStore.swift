@@ -196,12 +196,9 @@ public final class SQLiteRecordStore: RecordStore {
 
     public func threadRecords(_ thread: String, from position: ThreadPosition, limit: Int) async throws -> ThreadPage {
         let path = path
-        let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.columns)
+        let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.textColumns)
         return try await read { db in
-            // One row more than the page tells whether the page is the last one.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: select.sql), arguments: select.arguments)
-            let records = try rows.prefix(select.limit).map { try StoredRecordRow.decode($0, path: path) }
-            let hasMore = rows.count > select.limit
+            let (records, hasMore) = try Self.threadPage(db, select) { row, _ in try StoredRecordRow.decode(row, path: path) }
             return select.newestFirst
                 ? ThreadPage(newestFirst: records, hasOlder: hasMore, fromCursor: select.fromCursor)
                 : ThreadPage(oldestFirst: records, hasNewer: hasMore, fromCursor: select.fromCursor)
@@ -214,21 +211,13 @@ public final class SQLiteRecordStore: RecordStore {
         let path = path
         let select = ThreadRead(thread: thread, position: position, limit: Self.pageLimit(limit), columns: StoredRecordRow.textColumns)
         return try await read { db in
-            let statement = try db.cachedStatement(sql: select.sql)
-            let cursor = try Row.fetchCursor(statement, arguments: select.arguments)
             var text: [UInt8] = []
             // Sized for the usual record, so a page is written without regrowing the buffer.
             text.reserveCapacity(min(select.limit, 1000) * 512)
-            var rows: [(range: Range<Int>, clock: Int64, sequence: Int64)] = []
-            var hasMore = false
-            while try cursor.next() != nil {
-                guard rows.count < select.limit else {
-                    hasMore = true
-                    break
-                }
+            var (rows, hasMore) = try Self.threadPage(db, select) { _, statement in
                 let start = text.count
                 let (clock, sequence) = try StoredRecordRow.appendText(statement, path: path, to: &text)
-                rows.append((start..<text.count, clock, sequence))
+                return (range: start..<text.count, clock: clock, sequence: sequence)
             }
             if select.newestFirst { rows.reverse() }
             let first = rows.first.map { ThreadCursor(.older, clock: $0.clock, sequence: $0.sequence) }
@@ -238,6 +227,30 @@ public final class SQLiteRecordStore: RecordStore {
             return ThreadPageText(
                 text: text, ranges: rows.map(\.range), olderCursor: hasOlder ? first : nil, newerCursor: hasNewer ? last : nil)
         }
+    }
+
+    /// The rows of one page of `select` (selected with `StoredRecordRow.textColumns`), each made
+    /// by `take` from the row and its statement, in (clock, sequence) order of the read: from the
+    /// index order when `ThreadRead.collect` can, else through SQLite's sorter. A page read twice
+    /// may leave text its first reading wrote and the page does not use.
+    private static func threadPage<Taken>(
+        _ db: Database, _ select: ThreadRead, take: (Row, Statement) throws -> Taken
+    ) throws -> (page: [Taken], hasMore: Bool) {
+        for (sql, arguments) in [(select.sql, select.arguments), (select.sortedSQL, select.sortedArguments)] {
+            let statement = try db.cachedStatement(sql: sql)
+            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            var row: Row?
+            let page = try select.collect(
+                next: {
+                    row = try cursor.next()
+                    return row != nil
+                },
+                key: { StoredRecordRow.pageKey(statement) },
+                take: { try take(row!, statement) })
+            if let page { return page }
+        }
+        // In (clock, sequence) order no row past the page can belong in it.
+        preconditionFailure("a thread page read in (clock, sequence) order was out of order")
     }
 
     public func records(afterSequence sequence: Int64, limit: Int) async throws -> [StoredRecord] {

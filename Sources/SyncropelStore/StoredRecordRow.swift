@@ -54,6 +54,13 @@ enum StoredRecordRow {
         return (clock, sequence)
     }
 
+    /// The clock and sequence columns of the row `statement` (selected with `textColumns`) stands
+    /// on, read as SQLite converts them: a damaged column orders the row oddly, and is then refused
+    /// when the row itself is read.
+    static func pageKey(_ statement: Statement) -> ThreadRead.Key {
+        (sqlite3_column_int64(statement.sqliteStatement, 7), sqlite3_column_int64(statement.sqliteStatement, 0))
+    }
+
     /// A column's bytes, valid until the statement steps again; empty for NULL.
     private static func bytes(_ row: OpaquePointer?, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
         let start = sqlite3_column_blob(row, column)?.assumingMemoryBound(to: UInt8.self)

@@ -40,15 +40,20 @@ import Testing
         try await store.close()
     }
 
-    /// 54 records written in shuffled clock order, with clock ties between actors.
+    /// 54 records written in shuffled clock order, with clock ties between actors; at every
+    /// other tie the later actor by name writes first, so the order of the (thread, clock,
+    /// actor) index and the page's (clock, sequence) order disagree there.
     private func shuffledThread(_ store: any RecordStore) async throws -> [StoredRecord] {
         var generator = SystemRandomNumberGenerator()
         var drafts: [RecordDraft] = []
         for clock in (0..<40).shuffled(using: &generator) {
-            drafts.append(draft(clock: Int64(clock), thread: "th_pages", text: "a\(clock)"))
-            if clock % 3 == 0 {
-                drafts.append(draft(actor: "did:example:bob", clock: Int64(clock), thread: "th_pages", text: "b\(clock)"))
+            let alice = draft(clock: Int64(clock), thread: "th_pages", text: "a\(clock)")
+            guard clock % 3 == 0 else {
+                drafts.append(alice)
+                continue
             }
+            let bob = draft(actor: "did:example:bob", clock: Int64(clock), thread: "th_pages", text: "b\(clock)")
+            drafts += clock % 2 == 0 ? [bob, alice] : [alice, bob]
         }
         var stored: [StoredRecord] = []
         for draft in drafts {
