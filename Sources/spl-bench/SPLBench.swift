@@ -147,7 +147,7 @@ struct SPLBench: ParsableCommand {
             try BackupMeasures.startupBackup(largePair.first, count: sizes.largeStore, copy: copy)
         })
         let backup = try step("spl backup now") {
-            try BackupMeasures.backupNow(run, instance: large, count: sizes.largeStore, copy: copy)
+            try BackupMeasures.backupNow(run, instance: large, count: sizes.largeStore)
         }
         rows.append(backup.row)
         try step("stopping the large daemon") { try large.stop() }
