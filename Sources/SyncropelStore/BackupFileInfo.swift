@@ -33,17 +33,10 @@ public struct BackupFileInfo: Sendable, Equatable {
         do {
             let database = try ReadOnlyStoreFile.open(path)
             defer { try? database.close() }
-            // The `threads` summaries are kept in the same transactions as `records`, so their sum is
-            // the record count without a scan of the log (100 ms at 1M records, on every start).
-            let row = try database.read { db in
-                try Row.fetchOne(db, sql: """
-                    SELECT (SELECT coalesce(sum(record_count), 0) FROM threads), (SELECT coalesce(max(sequence), 0) FROM records)
-                    """)!
-            }
+            let counts = try database.read(StoreBackup.recordCounts)
             let modified = status.st_mtim
             return BackupFileInfo(
-                path: path, bytes: Int64(status.st_size), recordCount: try row.decode(Int64.self, atIndex: 0),
-                highestSequence: try row.decode(Int64.self, atIndex: 1),
+                path: path, bytes: Int64(status.st_size), recordCount: counts.recordCount, highestSequence: counts.highestSequence,
                 modifiedAt: Date(timeIntervalSince1970: Double(modified.tv_sec) + Double(modified.tv_nsec) / 1e9))
         } catch {
             throw StoreError.from(error, path: path)

@@ -172,9 +172,11 @@ public enum StoreBackup {
         return counts
     }
 
-    /// From the per-thread counts each commit keeps, as `BackupFileInfo` reads them back: a
-    /// `count(*)` would scan an index of the whole store first (tens of milliseconds at 1M).
-    private static func recordCounts(_ db: Database) throws -> (recordCount: Int64, highestSequence: Int64) {
+    /// The record count and highest sequence of a store file's snapshot, for a backup as it is
+    /// written and as `BackupFileInfo` reads it back. The `threads` summaries are kept in the
+    /// same transactions as `records`, so their sum is the record count without a scan of the
+    /// log (`count(*)` takes tens of milliseconds at 1M records).
+    static func recordCounts(_ db: Database) throws -> (recordCount: Int64, highestSequence: Int64) {
         let row = try Row.fetchOne(db, sql: """
             SELECT (SELECT coalesce(sum(record_count), 0) FROM threads), (SELECT coalesce(max(sequence), 0) FROM records)
             """)!
