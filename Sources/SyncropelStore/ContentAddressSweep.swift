@@ -200,9 +200,8 @@ struct SweptRow: Sendable {
         let fields: CanonicalRecordShape.Fields
         if let canonicalFields = CanonicalRecordShape.canonicalFields(canonical) {
             // Bytes exactly as the canonical writer makes a valid record: only the hash is left.
-            guard storedID.utf8.withContiguousStorageIfAvailable({ stored in
-                canonical.withUnsafeBufferPointer { RecordID.hex(stored, isIDOf: $0) }
-            }) == true else {
+            var stored = storedID
+            guard stored.withUTF8({ id in canonical.withUnsafeBufferPointer { RecordID.hex(id, isIDOf: $0) } }) else {
                 return .bad(.idMismatch(recomputed: canonical.withUnsafeBufferPointer { RecordID(hashing: $0) }))
             }
             fields = canonicalFields
