@@ -65,8 +65,8 @@ enum BackupMeasures {
             path = written
         }
         let peak = memory.megabytes()
-        let rate = median(rounds.map { Double($0.bytes) / 1e6 / $0.seconds })
-        let baseline = median(rounds.map(\.copy.megabytesPerSecond))
+        let rate = Samples(rounds.map { Double($0.bytes) / 1e6 / $0.seconds }).median
+        let baseline = Samples(rounds.map(\.copy.megabytesPerSecond)).median
         let ratios = rounds.map { (Double($0.bytes) / 1e6 / $0.seconds) / $0.copy.megabytesPerSecond }
         let row = BenchRow(
             "spl backup now, \(BenchSizes.short(count)) records", value: rate, unit: "MB/s", baseline: baseline,
@@ -79,10 +79,6 @@ enum BackupMeasures {
                 "ratios " + ratios.map { String(format: "%.2f", $0) }.joined(separator: " · "),
             ] + (memory.note.map { [$0] } ?? []))
         return (row, path)
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        values.sorted()[values.count / 2]
     }
 
     /// `spl backup verify <path>` beside `sha256sum <path>`; a second row for signatures.

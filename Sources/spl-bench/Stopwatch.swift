@@ -26,6 +26,8 @@ enum Stopwatch {
 struct Samples {
     private(set) var values: [Double] = []
 
+    init(_ values: [Double] = []) { self.values = values }
+
     mutating func add(_ value: Double) { values.append(value) }
 
     var median: Double { percentile(50) }
