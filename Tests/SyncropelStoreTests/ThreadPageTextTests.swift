@@ -52,12 +52,17 @@ import Testing
         try await store.close()
     }
 
-    @Test func aRowWhoseBytesDoNotHashToItsIdIsRefused() async throws {
+    /// The thread written into a closed store, and a plain connection to its file to tamper with.
+    private func closedStoreWithThread() async throws -> (fixture: StoreFixture, queue: DatabaseQueue) {
         let fixture = StoreFixture()
         let store = try fixture.openStore()
         try await thread(store)
         try await store.close()
-        let queue = try DatabaseQueue(path: fixture.storePath)
+        return (fixture, try DatabaseQueue(path: fixture.storePath))
+    }
+
+    @Test func aRowWhoseBytesDoNotHashToItsIdIsRefused() async throws {
+        let (fixture, queue) = try await closedStoreWithThread()
         try await queue.write { db in
             try db.execute(sql: "UPDATE records SET canonical = replace(canonical, 'a7 ', 'A7 ') WHERE thread = 'th_text'")
         }
@@ -75,11 +80,7 @@ import Testing
     /// Bytes that hash to their id but are not a record's canonical shape take the full decode,
     /// which refuses what is not a record and sends what is.
     @Test func bytesWithoutTheCanonicalShapeAreDecodedInstead() async throws {
-        let fixture = StoreFixture()
-        let store = try fixture.openStore()
-        try await thread(store)
-        try await store.close()
-        let queue = try DatabaseQueue(path: fixture.storePath)
+        let (fixture, queue) = try await closedStoreWithThread()
         let (spacedID, garbageSequence): (String, Int64) = try await queue.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT sequence, canonical FROM records WHERE thread = 'th_text' ORDER BY clock, sequence LIMIT 2")
             let texts = [" " + (rows[0]["canonical"] as String) + "\n", #"{"act":"KNOW"}"#]
