@@ -76,6 +76,29 @@ import Testing
         try await store.close()
     }
 
+    /// Bytes that hash to their stored id but are not what the canonical writer makes (an
+    /// escape it never writes) are not read by the one-pass check: the parser reads them and
+    /// names them.
+    @Test func bytesThatHashToTheirIdButAreNotCanonicalAreNamed() async throws {
+        let fixture = StoreFixture()
+        let written = try await fixture.makeStoreFile(count: 20) { $0 == 5 ? "two\nlines" : "record \($0)" }
+        let target = written[5]
+        // The writer escapes a newline as \n; \u000a parses to the same text.
+        let text = String(decoding: target.stored.record.canonical, as: UTF8.self)
+            .replacingOccurrences(of: #"two\nlines"#, with: #"two\u000alines"#)
+        let bytes = Array(text.utf8)
+        #expect(CanonicalRecordShape.matches(bytes) && CanonicalRecordShape.canonicalFields(bytes) == nil)
+        let id = bytes.withUnsafeBufferPointer { RecordID(hashing: $0) }
+        let queue = try DatabaseQueue(path: fixture.storePath)
+        try await queue.write { db in
+            try db.execute(
+                sql: "UPDATE records SET canonical = ?, id = ? WHERE sequence = ?", arguments: [text, id.hex, target.sequence])
+        }
+        try queue.close()
+        let report = try await offThePool { try ContentAddressSweep.run(file: fixture.storePath) }
+        #expect(report.badRecords == [SweepFinding(storedID: id.hex, sequence: target.sequence, reason: .notCanonical)])
+    }
+
     @Test func aRecordWhoseLookupColumnChangedIsNamed() async throws {
         let fixture = StoreFixture()
         let written = try await fixture.makeStoreFile(count: 20)
