@@ -12,6 +12,8 @@ final class FakeS3Server: @unchecked Sendable {
         var stalls = false
         /// Close the connection without a word, as a server dropping it under load.
         var hangsUp = false
+        /// Promise 1 000 more bytes than `body`, then close the connection: an answer cut off.
+        var cutsShort = false
     }
 
     let port: Int
@@ -80,7 +82,7 @@ final class FakeS3Server: @unchecked Sendable {
             close(connection)
             return
         }
-        let length = reply.body.count + (reply.stalls ? 1000 : 0)
+        let length = reply.body.count + (reply.stalls || reply.cutsShort ? 1000 : 0)
         var head = "HTTP/1.1 \(reply.status) Fake\r\nContent-Length: \(length)\r\nConnection: close\r\n"
         for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
         let bytes = Array((head + "\r\n").utf8) + reply.body

@@ -130,6 +130,29 @@ struct S3ObjectStoreHostileServerTests {
         #expect(requests.count == 3)
     }
 
+    @Test func anAnswerCutOffBeforeItsEndIsAskedForAgain() async throws {
+        let requests = Counter()
+        let server = try FakeS3Server { _ in
+            requests.next() == 1 ? .init(body: Array("abc".utf8), cutsShort: true) : .init(body: Array("whole".utf8))
+        }
+        defer { server.stop() }
+        #expect(try await Self.store(server).get(Self.key) == Array("whole".utf8))
+        #expect(requests.count == 2)
+    }
+
+    @Test func aServerThatKeepsCuttingAnswersOffIsAnErrorAfterThreeAttempts() async throws {
+        let requests = Counter()
+        let server = try FakeS3Server { _ in
+            _ = requests.next()
+            return .init(body: Array("abc".utf8), cutsShort: true)
+        }
+        defer { server.stop() }
+        let error = await #expect(throws: S3ObjectStoreError.self) { _ = try await Self.store(server).get(Self.key) }
+        #expect(error?.description == "S3 GET of instance-a/g-1/x at s3://bucket/p could not reach \(server.endpoint):"
+            + " stream ended at an unexpected time")
+        #expect(requests.count == 3)
+    }
+
     @Test func aServerThatIsNotThereIsUnreachable() async throws {
         let server = try FakeS3Server { _ in nil }
         server.stop()

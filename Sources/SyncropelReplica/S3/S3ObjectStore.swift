@@ -157,10 +157,11 @@ public struct S3ObjectStore: ReplicaObjectStore {
 
     /// Signs and sends one request and reads the whole answer, within the request timeout.
     ///
-    /// A connection the server dropped before answering (an idle keep-alive connection it closed
-    /// as the request went out, a reset under load) is tried again on a new one, up to
+    /// A connection the server dropped before its answer was complete (an idle keep-alive
+    /// connection it closed as the request went out, a reset under load, an answer cut off
+    /// before its Content-Length) is tried again on a new one after a short pause, up to
     /// `attempts` in all, as AWS's SDKs do: every request here is idempotent, a PUT replaces the
-    /// whole object. Any other failure, and an answer of any status, is final.
+    /// whole object. Any other failure, and a complete answer of any status, is final.
     private func send(
         _ name: S3RequestName, method: HTTPMethod, objectKey: String?, query: [AWSSignatureV4.Field] = [],
         headers: [AWSSignatureV4.Field] = [], body: [UInt8] = [],
@@ -176,15 +177,20 @@ public struct S3ObjectStore: ReplicaObjectStore {
                 guard case .unreachable(_, _, let underlying) = error, attempt < Self.attempts,
                     Self.isDroppedConnection(underlying)
                 else { throw error }
+                // A server that drops connections under load is given a moment before the next.
+                try? await Task.sleep(for: Self.retryPause * attempt)
                 attempt += 1
             }
         }
     }
 
     static let attempts = 3
+    static let retryPause: Duration = .milliseconds(100)
 
     static func isDroppedConnection(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        // The connection closed in the middle of the answer's head or body.
+        if let error = error as? HTTPParserError { return error == .invalidEOFState }
         if let error = error as? IOError { return error.errnoCode == ECONNRESET || error.errnoCode == EPIPE }
         return false
     }
