@@ -12,6 +12,8 @@ struct GroupCommit: Sendable {
     let path: String
     /// The store's `AssignmentFloor`: nothing below it is handed out; nil when never restored.
     let floor: Int64?
+    /// The store's schema version, for the lookup by id through its id index.
+    let schemaVersion: Int
 
     /// A SQLite failure while writing the request at `index`.
     private struct RequestFailure: Error {
@@ -140,7 +142,7 @@ struct GroupCommit: Sendable {
             let stored = StoredRecord(record: record, sequence: db.lastInsertedRowID, createdAt: createdAt)
             return IngestResult(stored: stored, status: .created)
         }
-        let byID = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE id = ?")
+        let byID = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE \(StoreSchema.idMatch(version: schemaVersion))")
         if let row = try Row.fetchOne(byID, arguments: [record.id.hex]) {
             return IngestResult(stored: try StoredRecordRow.decode(row, path: path), status: .exists)
         }

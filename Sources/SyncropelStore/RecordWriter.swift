@@ -16,15 +16,17 @@ final class RecordWriter: Sendable {
     private let database: any DatabaseWriter
     private let path: String
     private let assignmentFloor: Int64?
+    private let schemaVersion: Int
     /// Hears the highest sequence after each commit that created records.
     let commits: CommitNotifier
     private let queue = DispatchQueue(label: "syncropel.store.writer")
     private let requests: IngestQueue
 
-    init(database: any DatabaseWriter, path: String, highestSequence: Int64, assignmentFloor: Int64?) {
+    init(database: any DatabaseWriter, path: String, schemaVersion: Int, highestSequence: Int64, assignmentFloor: Int64?) {
         self.database = database
         self.path = path
         self.assignmentFloor = assignmentFloor
+        self.schemaVersion = schemaVersion
         commits = CommitNotifier(highest: highestSequence)
         requests = IngestQueue(path: path)
     }
@@ -55,7 +57,7 @@ final class RecordWriter: Sendable {
 
     /// One transaction for `requests`; announces the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) -> [Result<[IngestResult], any Error>] {
-        let commit = GroupCommit(path: path, floor: assignmentFloor)
+        let commit = GroupCommit(path: path, floor: assignmentFloor, schemaVersion: schemaVersion)
         let outcomes = database.writeWithoutTransaction { db in commit.run(requests, in: db) }
         commits.announce(outcomes)
         return outcomes

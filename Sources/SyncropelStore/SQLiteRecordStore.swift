@@ -27,15 +27,23 @@ public final class SQLiteRecordStore: RecordStore {
         public var durability: Durability
         /// How long a connection waits for a lock held by another process.
         public var busyTimeout: TimeInterval
+        /// Where a store file of an earlier schema version is copied, as it is, before the
+        /// migration changes it (`premigrationCopyPath`): the daemon's backup folder; nil, the
+        /// store's own folder.
+        public var premigrationCopyFolder: String?
+        /// The schema version the store is brought to: the current one, or an earlier one for
+        /// tests that write a store as an earlier `spl` did.
+        var schemaVersion = StoreSchema.currentVersion
 
         public init(
             createdByVersion: String, instanceDID: String? = nil, durability: Durability = .normal,
-            busyTimeout: TimeInterval = 5
+            busyTimeout: TimeInterval = 5, premigrationCopyFolder: String? = nil
         ) {
             self.createdByVersion = createdByVersion
             self.instanceDID = instanceDID
             self.durability = durability
             self.busyTimeout = busyTimeout
+            self.premigrationCopyFolder = premigrationCopyFolder
         }
     }
 
@@ -46,6 +54,8 @@ public final class SQLiteRecordStore: RecordStore {
     public let path: String
     let database: any DatabaseWriter
     let writer: RecordWriter
+    /// The schema version of the file once opened (its `meta.schema_version`).
+    let schemaVersion: Int
     private let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`, creating it (mode 0600) when missing and
@@ -61,7 +71,12 @@ public final class SQLiteRecordStore: RecordStore {
                 let reader = try ReadOnlyStoreFile.open(path)
                 let version = try reader.read(StoreSchema.schemaVersion)
                 try reader.close()
-                try StoreSchema.refuseNewer(version, path: path)
+                try StoreSchema.refuseNewer(version, path: path, supported: options.schemaVersion)
+                if let version, version < options.schemaVersion {
+                    try Self.keepPremigrationCopy(
+                        path, at: Self.premigrationCopyPath(path, folder: options.premigrationCopyFolder, version: options.schemaVersion),
+                        version: options.schemaVersion)
+                }
             } else {
                 try DurableFile.createIfMissing(path, mode: 0o600)
             }
@@ -70,6 +85,23 @@ public final class SQLiteRecordStore: RecordStore {
             throw Self.openingError(error, path: path)
         }
         try self.init(database: database, path: path, options: options, checkpointer: checkpointer)
+    }
+
+    /// Where the store file at `path` is copied, as it was, before a migration to `version`
+    /// changes it: `hub.db.pre-v2` in `folder` (nil: beside the store), for restoring it or going
+    /// back to the `spl` that wrote it.
+    public static func premigrationCopyPath(_ path: String, folder: String?, version: Int = schemaVersion) -> String {
+        let store = URL(fileURLWithPath: path)
+        return "\(folder ?? store.deletingLastPathComponent().path)/\(store.lastPathComponent).pre-v\(version)"
+    }
+
+    private static func keepPremigrationCopy(_ path: String, at copy: String, version: Int) throws(StoreError) {
+        do {
+            _ = try StoreBackup.copySynchronously(file: path, to: copy)
+        } catch {
+            let reason = if case let .backupFailed(_, reason) = error { reason } else { error.description }
+            throw .premigrationCopyFailed(path: path, copy: copy, version: version, reason: reason)
+        }
     }
 
     /// A store that lives in memory and disappears when closed.
@@ -89,11 +121,16 @@ public final class SQLiteRecordStore: RecordStore {
     private init(
         database: any DatabaseWriter, path: String, options: Options, checkpointer: WALCheckpointer
     ) throws(StoreError) {
-        let (highestSequence, floor): (Int64, Int64?)
+        let (highestSequence, floor, version): (Int64, Int64?, Int)
         do {
-            try StoreSchema.prepare(database, instanceDID: options.instanceDID, createdByVersion: options.createdByVersion)
-            (highestSequence, floor) = try database.read { db in
-                (try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records") ?? 0, try AssignmentFloor.read(db, path: path))
+            try StoreSchema.prepare(
+                database, version: options.schemaVersion, instanceDID: options.instanceDID,
+                createdByVersion: options.createdByVersion)
+            (highestSequence, floor, version) = try database.read { db in
+                (
+                    try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records") ?? 0,
+                    try AssignmentFloor.read(db, path: path), try StoreSchema.schemaVersion(db) ?? options.schemaVersion
+                )
             }
         } catch {
             throw Self.openingError(error, path: path)
@@ -101,7 +138,10 @@ public final class SQLiteRecordStore: RecordStore {
         self.database = database
         self.path = path
         self.checkpointer = checkpointer
-        writer = RecordWriter(database: database, path: path, highestSequence: highestSequence, assignmentFloor: floor)
+        schemaVersion = version
+        writer = RecordWriter(
+            database: database, path: path, schemaVersion: version, highestSequence: highestSequence,
+            assignmentFloor: floor)
     }
 
     private static func configuration(_ options: Options, checkpointer: WALCheckpointer) -> Configuration {
@@ -188,8 +228,9 @@ public final class SQLiteRecordStore: RecordStore {
 
     public func record(id: RecordID) async throws -> StoredRecord? {
         let path = path
+        let match = StoreSchema.idMatch(version: schemaVersion)
         return try await read { db in
-            let statement = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE id = ?")
+            let statement = try db.cachedStatement(sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE \(match)")
             return try Row.fetchOne(statement, arguments: [id.hex]).map { try StoredRecordRow.decode($0, path: path) }
         }
     }

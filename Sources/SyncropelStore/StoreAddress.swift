@@ -61,17 +61,19 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens the store; a database is created in (its schema made) whatever the role, a file only for `.creating`.
-    /// `durability` applies to a file; a database keeps its own settings.
+    /// `durability` and `premigrationCopyFolder` apply to a file; a database keeps its own settings.
     public func open(
-        role: Role, createdByVersion: String, instanceDID: String?, durability: SQLiteRecordStore.Durability = .normal
+        role: Role, createdByVersion: String, instanceDID: String?, durability: SQLiteRecordStore.Durability = .normal,
+        premigrationCopyFolder: String? = nil
     ) async throws -> any RecordStore {
         switch self {
         case .sqlite(let path):
             if role == .existing, !FileManager.default.fileExists(atPath: path) {
                 throw StoreAddressError.missingFile(path)
             }
-            return try SQLiteRecordStore(
-                path: path, options: .init(createdByVersion: createdByVersion, instanceDID: instanceDID, durability: durability))
+            return try SQLiteRecordStore(path: path, options: .init(
+                createdByVersion: createdByVersion, instanceDID: instanceDID, durability: durability,
+                premigrationCopyFolder: premigrationCopyFolder))
         case .postgres(let url):
             return try await PostgresRecordStore.open(
                 url: url, options: .init(createdByVersion: createdByVersion, instanceDID: instanceDID))

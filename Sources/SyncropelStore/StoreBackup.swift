@@ -190,31 +190,73 @@ public enum StoreBackup {
         to destination: String, placement: Placement,
         _ body: (_ temporary: String) async throws -> (recordCount: Int64, highestSequence: Int64)
     ) async throws(StoreError) -> StoreBackupResult {
+        let temporary = try temporaryName(for: destination, placement: placement)
+        do {
+            return try place(temporary, at: destination, placement: placement, counts: try await body(temporary))
+        } catch {
+            throw failure(error, temporary: temporary, destination: destination)
+        }
+    }
+
+    /// `copy(file:…)` without suspending, replacing what is at `destination`: the copy of a
+    /// store file taken as it is opened, before a migration changes it.
+    static func copySynchronously(file source: String, to destination: String) throws(StoreError) -> StoreBackupResult {
+        let temporary = try temporaryName(for: destination, placement: .replacing)
+        do {
+            let reader = try ReadOnlyStoreFile.open(source)
+            defer { try? reader.close() }
+            let copy = try DatabaseQueue(path: temporary)
+            let counts = try copy.writeWithoutTransaction { copyDB in
+                let counts = try reader.read { sourceDB in
+                    let counts = try recordCounts(sourceDB)
+                    try sourceDB.backup(to: copyDB)
+                    return counts
+                }
+                try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")
+                return counts
+            }
+            try copy.close()
+            return try place(temporary, at: destination, placement: .replacing, counts: counts)
+        } catch {
+            throw failure(error, temporary: temporary, destination: destination)
+        }
+    }
+
+    /// A name beside `destination` for the copy being written; with `.keepingExisting`, refuses
+    /// early when something is at `destination` already.
+    private static func temporaryName(for destination: String, placement: Placement) throws(StoreError) -> String {
         if placement == .keepingExisting, (try? DurableFile.status(destination)) != nil {
             throw StoreError.destinationExists(path: destination)
         }
         let destinationURL = URL(fileURLWithPath: destination)
         let folder = destinationURL.deletingLastPathComponent().path
-        let temporary = "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
-        do {
-            let (recordCount, highestSequence) = try await body(temporary)
-            try DurableFile.setMode(temporary, 0o600)
-            try DurableFile.sync(temporary)
-            switch placement {
-            case .replacing: try DurableFile.move(temporary, to: destination)
-            case .keepingExisting: try linkWithoutReplacing(temporary, to: destination)
-            }
-            try DurableFile.sync(folder)
-            let bytes = try DurableFile.status(destination).map { Int64($0.st_size) } ?? 0
-            return StoreBackupResult(
-                path: destination, bytes: bytes, recordCount: recordCount, highestSequence: highestSequence)
-        } catch {
-            for leftover in [temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"] {
-                try? FileManager.default.removeItem(atPath: leftover)
-            }
-            if case StoreError.destinationExists = error { throw .destinationExists(path: destination) }
-            throw StoreError.backupFailed(destination: destination, reason: reason(error))
+        return "\(folder)/.\(destinationURL.lastPathComponent).tmp-\(UInt32.random(in: .min ... .max))"
+    }
+
+    /// Makes the finished copy 0600, fsyncs it, puts it at `destination` and fsyncs the folder.
+    private static func place(
+        _ temporary: String, at destination: String, placement: Placement,
+        counts: (recordCount: Int64, highestSequence: Int64)
+    ) throws -> StoreBackupResult {
+        try DurableFile.setMode(temporary, 0o600)
+        try DurableFile.sync(temporary)
+        switch placement {
+        case .replacing: try DurableFile.move(temporary, to: destination)
+        case .keepingExisting: try linkWithoutReplacing(temporary, to: destination)
         }
+        try DurableFile.sync(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
+        let bytes = try DurableFile.status(destination).map { Int64($0.st_size) } ?? 0
+        return StoreBackupResult(
+            path: destination, bytes: bytes, recordCount: counts.recordCount, highestSequence: counts.highestSequence)
+    }
+
+    /// Removes what a failed copy left and names the failure.
+    private static func failure(_ error: any Error, temporary: String, destination: String) -> StoreError {
+        for leftover in [temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"] {
+            try? FileManager.default.removeItem(atPath: leftover)
+        }
+        if case StoreError.destinationExists = error { return .destinationExists(path: destination) }
+        return StoreError.backupFailed(destination: destination, reason: reason(error))
     }
 
     /// Switches a closed store file to `journal_mode=DELETE`, so it opens with no -wal or -shm beside it.

@@ -21,6 +21,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case damagedRecord(path: String, sequence: Int64, reason: String)
     /// A backup could not be written; the destination was left untouched.
     case backupFailed(destination: String, reason: String)
+    /// The copy of an older store kept before migrating it could not be written; the store
+    /// was left as it was.
+    case premigrationCopyFailed(path: String, copy: String, version: Int, reason: String)
     /// A backup was asked to go where a file already is; backups never overwrite.
     case destinationExists(path: String)
     /// A file beside the store (such as the clean-shutdown stamp) could not be written.
@@ -53,6 +56,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "store \(path) has a damaged record at sequence \(sequence): \(reason); the file was changed outside spl, restore it from a backup"
         case .backupFailed(let destination, let reason):
             return "backup to \(destination) failed: \(reason)"
+        case .premigrationCopyFailed(let path, let copy, let version, let reason):
+            return "store \(path) needs schema version \(version), and the copy kept before migrating it could not be"
+                + " written to \(copy): \(reason); the store was not changed, make room there and start again"
         case .destinationExists(let path):
             return "\(path) already exists and a backup never overwrites a file; choose another name"
         case .fileSystem(let path, let operation, let reason):

@@ -124,11 +124,15 @@ public enum StoreRestore {
         defer { try? current.close() }
         let restored = try ReadOnlyStoreFile.open(backup)
         defer { try? restored.close() }
-        let sql = "SELECT id FROM records ORDER BY id"
+        // Each file in id order through its own id index (the two may be of different versions).
+        func ids(_ db: Database) throws -> FastDatabaseValueCursor<String> {
+            let order = StoreSchema.idOrder(version: try StoreSchema.schemaVersion(db) ?? StoreSchema.currentVersion)
+            return try String.fetchCursor(db, sql: "SELECT id FROM records \(order)")
+        }
         return try current.read { currentDB in
             try restored.read { restoredDB in
-                let currentIDs = try String.fetchCursor(currentDB, sql: sql)
-                let restoredIDs = try String.fetchCursor(restoredDB, sql: sql)
+                let currentIDs = try ids(currentDB)
+                let restoredIDs = try ids(restoredDB)
                 var lost: Int64 = 0
                 var next = try restoredIDs.next()
                 while let id = try currentIDs.next() {

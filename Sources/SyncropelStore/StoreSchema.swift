@@ -6,21 +6,38 @@ import GRDB
 /// whose number is higher than `currentVersion` was written by a newer `spl`
 /// and is refused rather than guessed at.
 enum StoreSchema {
-    static let currentVersion = 1
+    static let currentVersion = 2
+
+    /// Finds the row of one id (bind the id's hex once, as `?1`) through the id index of a file
+    /// of `version`: version 2's index of the first 16 hex digits (8 bytes of the hash), with the
+    /// whole id compared on a hit, or version 1's index of the whole id. In version 2 the `+`
+    /// keeps SQLite from putting `?1` in place of `id` inside `substr` (its constant
+    /// propagation), which would no longer match the index's expression and scan the log.
+    static func idMatch(version: Int) -> String {
+        version >= 2 ? "substr(id, 1, 16) = substr(?1, 1, 16) AND +id = ?1" : "id = ?1"
+    }
+
+    /// Ids in byte order through the file's id index: the 16-digit prefix is the id's own start,
+    /// so ordering by it and then by the id is the id's order in both versions.
+    static func idOrder(version: Int) -> String {
+        version >= 2 ? "ORDER BY substr(id, 1, 16), id" : "ORDER BY id"
+    }
 
     static func newerSchemaMessage(path: String, found: Int, supported: Int) -> String {
         "store \(path) has schema version \(found), newer than version \(supported) that this spl supports; use a newer spl"
     }
 
-    static func refuseNewer(_ found: Int?, path: String) throws(StoreError) {
-        if let found, found > currentVersion {
-            throw StoreError.newerSchema(path: path, found: found, supported: currentVersion)
+    static func refuseNewer(_ found: Int?, path: String, supported: Int = currentVersion) throws(StoreError) {
+        if let found, found > supported {
+            throw StoreError.newerSchema(path: path, found: found, supported: supported)
         }
     }
 
-    /// Applies the missing migrations and records who created the store.
-    static func prepare(_ writer: any DatabaseWriter, instanceDID: String?, createdByVersion: String) throws {
-        try migrator.migrate(writer)
+    /// Applies the missing migrations up to `version` and records who created the store.
+    static func prepare(
+        _ writer: any DatabaseWriter, version: Int = currentVersion, instanceDID: String?, createdByVersion: String
+    ) throws {
+        try migrator.migrate(writer, upTo: "v\(version)")
         try writer.write { db in
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)")
             try insert.execute(arguments: ["created_by_version", createdByVersion])
@@ -100,6 +117,9 @@ enum StoreSchema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: version1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: version2)
+        }
         return migrator
     }()
 
@@ -143,5 +163,16 @@ enum StoreSchema {
             value NOT NULL
         ) WITHOUT ROWID;
         INSERT INTO meta (key, value) VALUES ('schema_version', 1);
+        """
+
+    // Version 1's unique index of the whole 64-digit id put each insert on a random leaf of an
+    // index about as large as the log's lookup columns, and a batch's commit rewrote a leaf per
+    // record. An index of the first 16 digits is a third of the size, so a commit dirties fewer
+    // pages. It need not be unique: equal ids mean equal canonical bytes, so a second copy of a
+    // record already clashes on (thread, clock, actor), and lookups compare the whole id.
+    private static let version2 = """
+        DROP INDEX records_id;
+        CREATE INDEX records_id_prefix ON records (substr(id, 1, 16));
+        UPDATE meta SET value = 2 WHERE key = 'schema_version';
         """
 }

@@ -84,6 +84,18 @@ enum ShellTool {
     static func sqlite(_ database: String, _ sql: String) async throws -> String {
         try await run("sqlite3", [database, sql]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// Turns a closed version-2 store back into version 1's, as the previous `spl` wrote it: the
+    /// unique index of the whole id instead of the 16-digit prefix index, and no record of the
+    /// second migration (GRDB's `grdb_migrations`). Every check refuses a store whose tables and
+    /// indexes are not exactly those of its version, so one that passes proves it is version 1.
+    static func rewriteAsSchemaVersionOne(_ store: String) async throws {
+        _ = try await sqlite(store, """
+            DROP INDEX records_id_prefix; CREATE UNIQUE INDEX records_id ON records (id);
+            UPDATE meta SET value = 1 WHERE key = 'schema_version';
+            DELETE FROM grdb_migrations WHERE identifier = 'v2';
+            """)
+    }
 }
 
 /// Facts about a daemon process that is not the test's child (it was spawned by

@@ -49,7 +49,7 @@ import Testing
             ExpectedRow("pid file", "pass", "\(home)/run/spl.pid: pid \(pid), live"),
             ExpectedRow("config", "pass", "\(home)/config.toml: owner only"),
             ExpectedRow("store", "pass", "\(daemon.store): header and quick_check ok, \(counted(records, "record")), highest sequence \(records)"),
-            ExpectedRow("schema", "pass", "version 1, current"),
+            ExpectedRow("schema", "pass", "version 2, current"),
             ExpectedRow("content addresses", "pass", "\(counted(records, "record")) re-hashed, every id matches"),
             ExpectedRow("signatures", "pass", "\(counted(signed, "signature")) verified"),
             ExpectedRow("startup backup", "pass", "\(folder)/hub.db.bak (<age> ago, \(counted(startupRecords, "record")))"),
@@ -142,7 +142,7 @@ import Testing
             ExpectedRow("pid file", "pass", "none (no daemon running)"),
             ExpectedRow("config", "pass", "\(home)/config.toml: owner only"),
             ExpectedRow("store", "pass", "\(daemon.store): header and quick_check ok, \(counted(records, "record")), highest sequence \(records)"),
-            ExpectedRow("schema", "pass", "version 1, current"),
+            ExpectedRow("schema", "pass", "version 2, current"),
             ExpectedRow(
                 "content addresses", "fail", "1 of \(records) records do not match their id: \(id)",
                 fix: "spl backup restore \(folder)/hub.db.bak"),
@@ -180,7 +180,7 @@ import Testing
             ExpectedRow("pid file", "pass", "none (no daemon running)"),
             ExpectedRow("config", "pass", "\(home)/config.toml: owner only"),
             ExpectedRow("store", "pass", "\(home)/hub.db: header and quick_check ok, 0 records, highest sequence 0"),
-            ExpectedRow("schema", "pass", "version 1, current"),
+            ExpectedRow("schema", "pass", "version 2, current"),
             ExpectedRow("content addresses", "pass", "0 records re-hashed, every id matches"),
             ExpectedRow("signatures", "pass", "0 signatures verified"),
             ExpectedRow("startup backup", "warn", "no startup backup at \(folder)/hub.db.bak", fix: "spl start"),
@@ -273,17 +273,18 @@ import Testing
         let folder = try await daemon.spl.instanceFolder()
 
         // A store from a newer spl: readable, but no command here can use it.
-        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 2 WHERE key = 'schema_version'")
+        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 3 WHERE key = 'schema_version'")
         let newer = try await daemon.spl.doctor()
         #expect(newer.status == 2)
         #expect(newer.row("store") == ["name": "store", "status": "pass", "detail": "\(daemon.store): header and quick_check ok"])
         #expect(newer.row("schema") == [
-            "name": "schema", "status": "fail", "detail": "version 2, newer than version 1 that this spl supports",
+            "name": "schema", "status": "fail", "detail": "version 3, newer than version 2 that this spl supports",
         ])
-        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 0 WHERE key = 'schema_version'")
+        _ = try await ShellTool.sqlite(daemon.store, "UPDATE meta SET value = 2 WHERE key = 'schema_version'")
+        try await ShellTool.rewriteAsSchemaVersionOne(daemon.store)
         let older = try await daemon.spl.doctor()
         #expect(older.row("schema") == [
-            "name": "schema", "status": "warn", "detail": "version 0, migrated by the daemon at its next start", "fix": "spl start",
+            "name": "schema", "status": "warn", "detail": "version 1, migrated by the daemon at its next start", "fix": "spl start",
         ])
 
         let size = try #require(try FileManager.default.attributesOfItem(atPath: daemon.store)[.size] as? Int)

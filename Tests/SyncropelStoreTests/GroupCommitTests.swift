@@ -18,7 +18,7 @@ import Testing
                 return try await commit.run(requests)
             }
         case let sqlite as SQLiteRecordStore:
-            let commit = GroupCommit(path: sqlite.path, floor: nil)
+            let commit = GroupCommit(path: sqlite.path, floor: nil, schemaVersion: sqlite.schemaVersion)
             return try await sqlite.database.writeWithoutTransaction { db in commit.run(requests, in: db) }
         default:
             throw StoreError.closed(path: store.url)

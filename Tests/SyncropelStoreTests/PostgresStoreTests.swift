@@ -153,7 +153,7 @@ import Testing
         try await store.close()
         let error = await #expect(throws: StoreError.self) { try await fixture.openPostgresStore() }
         let url = try await fixture.postgresURL().description
-        #expect(error == .newerSchema(path: url, found: 99, supported: StoreSchema.currentVersion))
+        #expect(error == .newerSchema(path: url, found: 99, supported: PostgresRecordStore.schemaVersion))
     }
 
     @Test func twoStoresOpeningAnEmptyDatabaseAtOnceMakeOneSchema() async throws {

@@ -19,7 +19,7 @@ import Testing
         #expect(try await store.counts() == StoreCounts(records: 25, threads: 1, highestSequence: 25))
         let metadata = try await store.metadata()
         #expect(metadata == StoreMetadata(
-            schemaVersion: SQLiteRecordStore.schemaVersion, instanceDID: StoreFixture.options.instanceDID,
+            schemaVersion: backend == .sqlite ? StoreFixture.schemaVersion : PostgresRecordStore.schemaVersion, instanceDID: StoreFixture.options.instanceDID,
             createdByVersion: "0.0.0-test"))
         try await store.close()
     }

@@ -24,7 +24,7 @@ import Testing
         try await fixture.makeStoreFile(count: 3)
         let database = try DatabaseQueue(path: fixture.storePath)
         defer { try? database.close() }
-        #expect(try await database.read { try StoreSchema.unexpectedObjects($0, version: StoreSchema.currentVersion) } == [])
+        #expect(try await database.read { try StoreSchema.unexpectedObjects($0, version: StoreFixture.schemaVersion) } == [])
     }
 
     @Test(arguments: [

@@ -28,7 +28,25 @@ final class StoreFixture: Sendable {
 
     var storePath: String { folder + "/hub.db" }
 
-    static let options = SQLiteRecordStore.Options(createdByVersion: "0.0.0-test", instanceDID: "did:sync:instance:000000000000000000000000")
+    /// The schema version the fixture's stores are written in: the current one, or, when
+    /// `SPL_TEST_STORE_SCHEMA` names one (scripts/test runs the store suites again with 1), that
+    /// earlier version, so every store, backup and restore test also runs on such a store.
+    static let schemaVersion = ProcessInfo.processInfo.environment["SPL_TEST_STORE_SCHEMA"].flatMap { Int($0) }
+        ?? SQLiteRecordStore.schemaVersion
+
+    static let options = {
+        var options = SQLiteRecordStore.Options(createdByVersion: "0.0.0-test", instanceDID: "did:sync:instance:000000000000000000000000")
+        options.schemaVersion = schemaVersion
+        return options
+    }()
+
+    /// `options` at the current schema version, for files only the current version writes
+    /// (a PostgreSQL store's backup) and for migrating.
+    static let currentOptions = {
+        var options = StoreFixture.options
+        options.schemaVersion = SQLiteRecordStore.schemaVersion
+        return options
+    }()
 
     func openStore() throws -> SQLiteRecordStore {
         try SQLiteRecordStore(path: storePath, options: Self.options)

@@ -51,7 +51,7 @@ import Testing
         #expect(report.isClean)
         #expect(report.pageCheck == (full ? .integrity : .quick))
         #expect(report.pageCheckDuration > .zero)
-        #expect(report.health.schemaVersion == SQLiteRecordStore.schemaVersion)
+        #expect(report.health.schemaVersion == StoreFixture.schemaVersion)
         #expect(report.sweep.recordsChecked == 300)
         #expect(report.sweep.signaturesChecked == 150)
         #expect(steps.last == SweepProgress(done: 300, total: 300))

@@ -26,8 +26,18 @@ struct StartupSequence {
 
     func run() async throws(StartupError) -> Instance {
         reportPhase("checking")
-        if let path = storeLocation.filePath, fileSize(path) > 0 { try checkStore(path) }
-        let store = try await openStore()
+        var migration: (from: Int, copyFolder: String)?
+        if let path = storeLocation.filePath, fileSize(path) > 0 {
+            let version = try checkStore(path)
+            if version < SQLiteRecordStore.schemaVersion { migration = (version, try premigrationCopyFolder()) }
+        }
+        let store = try await openStore(premigrationCopyFolder: migration?.copyFolder)
+        if let migration, let path = storeLocation.filePath {
+            let copy = SQLiteRecordStore.premigrationCopyPath(path, folder: migration.copyFolder)
+            logger.notice(
+                "store migrated from schema \(migration.from) to \(SQLiteRecordStore.schemaVersion); the file as it was is kept at \(copy)",
+                metadata: ["path": "\(path)"])
+        }
         do {
             if let storeDID = try await store.metadata().instanceDID, storeDID != identity.didKey.instanceDID {
                 logger.warning("store \(store.url) was created by \(storeDID), not by this home's \(identity.didKey.instanceDID)")
@@ -106,8 +116,9 @@ struct StartupSequence {
         return passphrase
     }
 
-    /// Header, schema and `records` always; `quick_check` unless the file is as the last clean stop left it.
-    private func checkStore(_ storePath: String) throws(StartupError) {
+    /// Header, schema and `records` always; `quick_check` unless the file is as the last clean
+    /// stop left it. Returns the file's schema version.
+    private func checkStore(_ storePath: String) throws(StartupError) -> Int {
         let fullCheck = CleanShutdownStamp.isFullCheckNeeded(storePath: storePath, stamp: cleanShutdownStamp)
         let started = ContinuousClock.now
         do {
@@ -115,12 +126,23 @@ struct StartupSequence {
             logger.info(
                 "store checked: \(report.recordCount) records, schema \(report.schemaVersion)\(fullCheck ? ", quick_check passed" : ", clean shutdown: quick_check skipped") in \(milliseconds(since: started)) ms",
                 metadata: ["path": "\(storePath)"])
+            return report.schemaVersion
         } catch {
             throw .store(error.description)
         }
     }
 
-    private func openStore() async throws(StartupError) -> any RecordStore {
+    /// The instance's backup folder, where a store of an earlier schema is copied before its
+    /// migration (SPEC 4): a start that cannot keep that copy does not migrate.
+    private func premigrationCopyFolder() throws(StartupError) -> String {
+        do {
+            return try backupRoot.createInstanceFolder(for: identity.didKey)
+        } catch {
+            throw .store("the store needs migrating, and the copy kept before that cannot be written: \(error)")
+        }
+    }
+
+    private func openStore(premigrationCopyFolder: String?) async throws(StartupError) -> any RecordStore {
         let durability: SQLiteRecordStore.Durability = config.store.durability == .full ? .full : .normal
         do {
             switch storeLocation {
@@ -129,7 +151,8 @@ struct StartupSequence {
                     createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability))
             case .address(let address):
                 return try await address.open(
-                    role: .creating, createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability)
+                    role: .creating, createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability,
+                    premigrationCopyFolder: premigrationCopyFolder)
             }
         } catch {
             throw .store("\(error)")

@@ -48,8 +48,8 @@ public final class PostgresRecordStore: RecordStore {
         }
     }
 
-    /// The schema version this code writes and the newest it opens (the same numbering as SQLite's).
-    public static let schemaVersion = StoreSchema.currentVersion
+    /// The schema version this code writes and the newest it opens (PostgreSQL's own numbering).
+    public static let schemaVersion = PostgresSchema.currentVersion
 
     public let storeURL: PostgresStoreURL
     public let url: String

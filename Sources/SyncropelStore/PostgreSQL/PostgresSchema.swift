@@ -4,10 +4,13 @@ import PostgresNIO
 /// The PostgreSQL schema of a record store: the same tables as SQLite's `StoreSchema` v1.
 ///
 /// `meta.schema_version` is the number of the last migration applied; a database whose number
-/// is higher than `StoreSchema.currentVersion` was written by a newer `spl` and is refused.
+/// is higher than `currentVersion` was written by a newer `spl` and is refused. The numbering is
+/// its own: SQLite's version 2 changed only SQLite's id index.
 /// Text columns use the "C" collation, so comparisons and sorts are by code point, as
 /// SQLite's BINARY collation orders them, whatever the database's locale.
 enum PostgresSchema {
+    static let currentVersion = 1
+
     /// Creates the schema when missing (under `PostgresLocks.schema`, so two daemons starting at
     /// once do not race) and records who created the store. Returns the schema version found.
     static func prepare(
@@ -16,7 +19,7 @@ enum PostgresSchema {
         try await connection.withTransaction(logger: PostgresStoreLog.silent) { connection in
             try await connection.rows("SELECT pg_advisory_xact_lock(\(PostgresLocks.schema))")
             let found = try await schemaVersion(connection)
-            try StoreSchema.refuseNewer(found, path: url)
+            try StoreSchema.refuseNewer(found, path: url, supported: currentVersion)
             if found == nil {
                 try await createTables(connection)
             }
