@@ -1,3 +1,5 @@
+import SyncropelStore
+
 /// SPEC 12's ingest rows: the request-overhead baseline (`POST /v1/ping` with the same
 /// bodies), single-record ingest with 1 and 4 clients, and batch ingest beside raw GRDB.
 enum IngestMeasures {
@@ -35,12 +37,12 @@ enum IngestMeasures {
         try instance.start()
         let batch = try batchLoad(run, into: instance)
 
-        Progress.say("raw GRDB inserts of the same \(count) rows")
+        Progress.say("raw GRDB inserts of the same \(count) rows into the naive schema")
         let envelopes = batchEnvelopes(count)
-        let raw = try RawInsertBaseline.recordsPerSecond(envelopes: envelopes, folder: run.root + "/raw-insert")
-        Progress.say("raw GRDB inserts of the same \(count) rows, \(batchSize) per transaction")
+        let raw = try RawInsertBaseline.recordsPerSecond(envelopes: envelopes, folder: run.root + "/raw-insert", schema: .naive)
+        Progress.say("raw GRDB inserts of the same \(count) rows into the store's schema, \(batchSize) per transaction")
         let rawPerBatch = try RawInsertBaseline.recordsPerSecond(
-            envelopes: envelopes, folder: run.root + "/raw-insert-per-batch", rowsPerTransaction: batchSize)
+            envelopes: envelopes, folder: run.root + "/raw-insert-per-batch", schema: .store, rowsPerTransaction: batchSize)
         let rate = Double(count) / batch.load.wallSeconds
         let ratio = rate / raw
         let budget = Budget(
@@ -48,13 +50,16 @@ enum IngestMeasures {
         let row = BenchRow(
             "batch ingest (\(batchSize) per request)", value: rate, unit: "records/s", baseline: raw, budget: budget,
             daemonPeakMB: batch.peakMB,
-            notes: [batch.load.clientNote, "\(count) records, one TCP connection", "baseline: raw GRDB inserts, one transaction"]
+            notes: [
+                batch.load.clientNote, "\(count) records, one TCP connection",
+                "baseline: raw GRDB inserts, one transaction, into the naive schema (version 1's, unique index of the whole id)",
+            ]
                 + batch.memoryNotes)
         let perBatchRow = BenchRow(
             "raw GRDB inserts, \(batchSize) rows per transaction", value: rawPerBatch, unit: "records/s",
             notes: [
                 String(format: "batch ingest is %.0f %% of this", 100 * rate / rawPerBatch),
-                "what SQLite alone does when it commits as often as batch ingest must",
+                "what SQLite alone does when it commits as often as batch ingest must, into the store's schema (version \(SQLiteRecordStore.schemaVersion))",
             ])
         return ([row, perBatchRow], instance, raw)
     }

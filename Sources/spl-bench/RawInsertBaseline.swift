@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import SyncropelStore
 
-/// The batch-ingest baseline: the same rows inserted straight into the same schema with
+/// The batch-ingest baseline: the same rows inserted straight into a store's tables with
 /// GRDB, in one transaction (or one per 1000 rows), with one cached prepared statement. It is what SQLite alone
 /// costs, so batch ingest ÷ this is the share the daemon's HTTP, JSON and checks leave.
 enum RawInsertBaseline {
@@ -10,13 +10,27 @@ enum RawInsertBaseline {
         let values: StatementArguments
     }
 
+    /// The tables the rows go into.
+    enum Schema {
+        /// Schema version 1's tables and indexes, the unique index of the whole id among them,
+        /// written out here and never migrated: the fixed baseline issue 15 measures schema work against.
+        case naive
+        /// Whatever the store makes today (`SQLiteRecordStore` creates and migrates the file).
+        case store
+    }
+
     /// Records per second of the timed transactions (commits included); the rows, their ids
     /// and canonical bytes are computed before the clock starts. `rowsPerTransaction` nil
     /// writes every row in one transaction; 1000 commits as often as batch ingest must.
-    static func recordsPerSecond(envelopes: [String], folder: String, rowsPerTransaction: Int? = nil) throws -> Double {
+    static func recordsPerSecond(
+        envelopes: [String], folder: String, schema: Schema, rowsPerTransaction: Int? = nil
+    ) throws -> Double {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/raw.db"
-        try createStore(path)
+        switch schema {
+        case .naive: try createNaiveTables(path)
+        case .store: try createStore(path)
+        }
         let createdAt = BaselineRecord.createdAtNow()
         let rows = try BaselineRecord.parse(envelopes).map { record in
             Row(values: [
@@ -52,6 +66,23 @@ enum RawInsertBaseline {
         try queue.close()
         try? FileManager.default.removeItem(atPath: folder)
         return Double(envelopes.count) / seconds
+    }
+
+    private static func createNaiveTables(_ path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: """
+                CREATE TABLE records (
+                    sequence INTEGER PRIMARY KEY, id TEXT NOT NULL, thread TEXT NOT NULL, actor TEXT NOT NULL,
+                    clock INTEGER NOT NULL, act TEXT NOT NULL, canonical TEXT NOT NULL, judged_by TEXT, sig TEXT,
+                    signer TEXT, created_at INTEGER NOT NULL);
+                CREATE UNIQUE INDEX records_id ON records (id);
+                CREATE UNIQUE INDEX records_thread_clock_actor ON records (thread, clock, actor);
+                CREATE INDEX records_actor ON records (actor);
+                """)
+        }
+        try queue.close()
     }
 
     /// A store file with the project's schema: opened (which migrates) and closed by the store itself.
