@@ -31,19 +31,24 @@ public final class SQLiteRecordStore: RecordStore {
         /// migration changes it (`premigrationCopyPath`): the daemon's backup folder; nil, the
         /// store's own folder.
         public var premigrationCopyFolder: String?
+        /// Told how the copy and the migration of a file of an earlier version go (a large
+        /// store takes seconds), so a start can show progress.
+        public var migrationProgress: (@Sendable (StoreMigrationStep) -> Void)?
         /// The schema version the store is brought to: the current one, or an earlier one for
         /// tests that write a store as an earlier `spl` did.
         var schemaVersion = StoreSchema.currentVersion
 
         public init(
             createdByVersion: String, instanceDID: String? = nil, durability: Durability = .normal,
-            busyTimeout: TimeInterval = 5, premigrationCopyFolder: String? = nil
+            busyTimeout: TimeInterval = 5, premigrationCopyFolder: String? = nil,
+            migrationProgress: (@Sendable (StoreMigrationStep) -> Void)? = nil
         ) {
             self.createdByVersion = createdByVersion
             self.instanceDID = instanceDID
             self.durability = durability
             self.busyTimeout = busyTimeout
             self.premigrationCopyFolder = premigrationCopyFolder
+            self.migrationProgress = migrationProgress
         }
     }
 
@@ -75,7 +80,8 @@ public final class SQLiteRecordStore: RecordStore {
                 if let version, version < options.schemaVersion {
                     try Self.keepPremigrationCopy(
                         path, at: Self.premigrationCopyPath(path, folder: options.premigrationCopyFolder, version: options.schemaVersion),
-                        version: options.schemaVersion)
+                        version: options.schemaVersion, progress: options.migrationProgress)
+                    options.migrationProgress?(.migrating(to: options.schemaVersion))
                 }
             } else {
                 try DurableFile.createIfMissing(path, mode: 0o600)
@@ -87,6 +93,14 @@ public final class SQLiteRecordStore: RecordStore {
         try self.init(database: database, path: path, options: options, checkpointer: checkpointer)
     }
 
+    /// What opening a file of an earlier schema version reports, in order.
+    public enum StoreMigrationStep: Sendable, Equatable {
+        /// The copy kept before the migration (`premigrationCopyPath`), in pages.
+        case copying(StoreBackupProgress)
+        /// The copy is in place; the migration to `to` runs, in one transaction.
+        case migrating(to: Int)
+    }
+
     /// Where the store file at `path` is copied, as it was, before a migration to `version`
     /// changes it: `hub.db.pre-v2` in `folder` (nil: beside the store), for restoring it or going
     /// back to the `spl` that wrote it.
@@ -95,9 +109,15 @@ public final class SQLiteRecordStore: RecordStore {
         return "\(folder ?? store.deletingLastPathComponent().path)/\(store.lastPathComponent).pre-v\(version)"
     }
 
-    private static func keepPremigrationCopy(_ path: String, at copy: String, version: Int) throws(StoreError) {
+    private static func keepPremigrationCopy(
+        _ path: String, at copy: String, version: Int, progress: (@Sendable (StoreMigrationStep) -> Void)?
+    ) throws(StoreError) {
+        var copyProgress: (@Sendable (StoreBackupProgress) -> Void)?
+        if let progress {
+            copyProgress = { step in progress(.copying(step)) }
+        }
         do {
-            _ = try StoreBackup.copySynchronously(file: path, to: copy)
+            _ = try StoreBackup.copySynchronously(file: path, to: copy, progress: copyProgress)
         } catch {
             let reason = if case let .backupFailed(_, reason) = error { reason } else { error.description }
             throw .premigrationCopyFailed(path: path, copy: copy, version: version, reason: reason)

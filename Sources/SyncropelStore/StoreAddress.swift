@@ -61,10 +61,12 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Opens the store; a database is created in (its schema made) whatever the role, a file only for `.creating`.
-    /// `durability` and `premigrationCopyFolder` apply to a file; a database keeps its own settings.
+    /// `durability`, `premigrationCopyFolder` and `migrationProgress` apply to a file; a database
+    /// keeps its own settings.
     public func open(
         role: Role, createdByVersion: String, instanceDID: String?, durability: SQLiteRecordStore.Durability = .normal,
-        premigrationCopyFolder: String? = nil
+        premigrationCopyFolder: String? = nil,
+        migrationProgress: (@Sendable (SQLiteRecordStore.StoreMigrationStep) -> Void)? = nil
     ) async throws -> any RecordStore {
         switch self {
         case .sqlite(let path):
@@ -73,7 +75,7 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
             }
             return try SQLiteRecordStore(path: path, options: .init(
                 createdByVersion: createdByVersion, instanceDID: instanceDID, durability: durability,
-                premigrationCopyFolder: premigrationCopyFolder))
+                premigrationCopyFolder: premigrationCopyFolder, migrationProgress: migrationProgress))
         case .postgres(let url):
             return try await PostgresRecordStore.open(
                 url: url, options: .init(createdByVersion: createdByVersion, instanceDID: instanceDID))

@@ -200,7 +200,9 @@ public enum StoreBackup {
 
     /// `copy(file:…)` without suspending, replacing what is at `destination`: the copy of a
     /// store file taken as it is opened, before a migration changes it.
-    static func copySynchronously(file source: String, to destination: String) throws(StoreError) -> StoreBackupResult {
+    static func copySynchronously(
+        file source: String, to destination: String, progress: (@Sendable (StoreBackupProgress) -> Void)?
+    ) throws(StoreError) -> StoreBackupResult {
         let temporary = try temporaryName(for: destination, placement: .replacing)
         do {
             let reader = try ReadOnlyStoreFile.open(source)
@@ -209,7 +211,10 @@ public enum StoreBackup {
             let counts = try copy.writeWithoutTransaction { copyDB in
                 let counts = try reader.read { sourceDB in
                     let counts = try recordCounts(sourceDB)
-                    try sourceDB.backup(to: copyDB)
+                    try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
+                        progress?(StoreBackupProgress(
+                            done: step.completedPageCount, total: step.totalPageCount, isCompleted: step.isCompleted))
+                    }
                     return counts
                 }
                 try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")

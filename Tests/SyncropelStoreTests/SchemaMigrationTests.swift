@@ -92,6 +92,27 @@ import Testing
         #expect(try fixture.listing() == ["backups", "hub.db"])
     }
 
+    @Test func theCopyAndTheMigrationReportTheirProgress() async throws {
+        let fixture = StoreFixture()
+        _ = try await versionOneStore(fixture)
+        let steps = CallbackLog<SQLiteRecordStore.StoreMigrationStep>()
+        var options = StoreFixture.currentOptions
+        options.migrationProgress = { steps.append($0) }
+        try await SQLiteRecordStore(path: fixture.storePath, options: options).close()
+        guard case .copying(let copied)? = steps.all.dropLast().last else {
+            Issue.record("no copy progress before the migration: \(steps.all)")
+            return
+        }
+        #expect(copied.isCompleted && copied.done == copied.total && copied.total > 0)
+        #expect(steps.last == .migrating(to: 2))
+
+        // A store of the current version reports nothing.
+        let again = CallbackLog<SQLiteRecordStore.StoreMigrationStep>()
+        options.migrationProgress = { again.append($0) }
+        try await SQLiteRecordStore(path: fixture.storePath, options: options).close()
+        #expect(again.count == 0)
+    }
+
     @Test func aStoreOfTheCurrentVersionIsNotCopied() async throws {
         let fixture = StoreFixture()
         let store = try SQLiteRecordStore(path: fixture.storePath, options: StoreFixture.currentOptions)

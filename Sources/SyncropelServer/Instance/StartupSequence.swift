@@ -150,9 +150,19 @@ struct StartupSequence {
                 return try SQLiteRecordStore.inMemory(options: .init(
                     createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability))
             case .address(let address):
+                let lastPercent = LastPercent()
                 return try await address.open(
                     role: .creating, createdByVersion: version, instanceDID: identity.didKey.instanceDID, durability: durability,
-                    premigrationCopyFolder: premigrationCopyFolder)
+                    premigrationCopyFolder: premigrationCopyFolder
+                ) { [reportPhase] step in
+                    switch step {
+                    case .copying(let progress):
+                        let percent = Int(progress.fractionCompleted * 100)
+                        if lastPercent.advance(to: percent) { reportPhase("copy before migrating \(percent)%") }
+                    case .migrating(let version):
+                        reportPhase("migrating to schema \(version)")
+                    }
+                }
             }
         } catch {
             throw .store("\(error)")
