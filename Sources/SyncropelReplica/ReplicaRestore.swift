@@ -78,7 +78,10 @@ public enum ReplicaRestore {
         }
         let (listing, manifest) = chosen
         try await unpackSnapshot(reader: reader, manifest: manifest, to: path)
-        let store = try SQLiteRecordStore(path: path, options: .init(createdByVersion: version))
+        // A snapshot of an earlier schema is migrated as it opens; the replica keeps the original.
+        var options = SQLiteRecordStore.Options(createdByVersion: version)
+        options.keepsPremigrationCopy = false
+        let store = try SQLiteRecordStore(path: path, options: options)
         let result: WalkResult
         do {
             result = try await reader.walk(listing, manifest, isPastTarget: target.isPast) { records in

@@ -31,6 +31,9 @@ public final class SQLiteRecordStore: RecordStore {
         /// migration changes it (`premigrationCopyPath`): the daemon's backup folder; nil, the
         /// store's own folder.
         public var premigrationCopyFolder: String?
+        /// False where the file being opened is itself a copy whose source stays as it was (a
+        /// replica's snapshot being restored): no `hub.db.pre-v<N>` is kept beside it.
+        public var keepsPremigrationCopy = true
         /// Told how the copy and the migration of a file of an earlier version go (a large
         /// store takes seconds), so a start can show progress.
         public var migrationProgress: (@Sendable (StoreMigrationStep) -> Void)?
@@ -77,7 +80,7 @@ public final class SQLiteRecordStore: RecordStore {
                 let version = try reader.read(StoreSchema.schemaVersion)
                 try reader.close()
                 try StoreSchema.refuseNewer(version, path: path, supported: options.schemaVersion)
-                if let version, version < options.schemaVersion {
+                if let version, version < options.schemaVersion, options.keepsPremigrationCopy {
                     try Self.keepPremigrationCopy(
                         path, at: Self.premigrationCopyPath(path, folder: options.premigrationCopyFolder, version: options.schemaVersion),
                         version: options.schemaVersion, progress: options.migrationProgress)

@@ -2,9 +2,8 @@ import Foundation
 import Logging
 import SyncropelHome
 import SyncropelKit
-import SyncropelStore
-
 @testable import SyncropelReplica
+@testable import SyncropelStore
 
 /// One test's instance: a scratch folder with a store of signed records and a file replica
 /// beside it, and a replicator driven step by step.
@@ -15,10 +14,17 @@ final class ReplicaFixture: Sendable {
     let objects: FileObjectStore
     let replicator: Replicator
 
-    init(snapshotInterval: Duration = .seconds(86_400), retention: Duration = .seconds(86_400), replicaFolder: String? = nil) throws {
+    /// `schemaVersion`: the version the store is written in (an earlier one, as a replica that
+    /// began before an upgrade holds).
+    init(
+        snapshotInterval: Duration = .seconds(86_400), retention: Duration = .seconds(86_400), replicaFolder: String? = nil,
+        schemaVersion: Int = SQLiteRecordStore.schemaVersion
+    ) throws {
         var template = Array("/tmp/spl-replica-test-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { buffer in String(cString: mkdtemp(buffer.baseAddress!)!) }
-        store = try SQLiteRecordStore(path: folder + "/hub.db", options: .init(createdByVersion: "0.0.0-test"))
+        var options = SQLiteRecordStore.Options(createdByVersion: "0.0.0-test")
+        options.schemaVersion = schemaVersion
+        store = try SQLiteRecordStore(path: folder + "/hub.db", options: options)
         objects = FileObjectStore(root: replicaFolder ?? folder + "/replica")
         replicator = Self.replicator(
             store: store, objects: objects, identity: identity, snapshotInterval: snapshotInterval, retention: retention)

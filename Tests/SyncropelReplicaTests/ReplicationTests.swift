@@ -1,9 +1,9 @@
 import Foundation
 import SyncropelKit
-import SyncropelStore
 import Testing
 
 @testable import SyncropelReplica
+@testable import SyncropelStore
 
 struct ReplicationTests {
     @Test func eachSyncShipsOneSegmentAndTheMarkFollows() async throws {
@@ -19,6 +19,26 @@ struct ReplicationTests {
         #expect(status.shippedSequence == 9 && status.lagRecords == 0 && status.generation == mark.generation)
         #expect(try await fixture.restore().map(\.id) == (try await fixture.allRecords()).map(\.id))
         #expect(try await fixture.verificationProblems().isEmpty)
+    }
+
+    /// A generation begun before an upgrade holds a snapshot of schema version 1: a restore
+    /// migrates it, and keeps no `.pre-v2` copy beside the result (the replica keeps the original).
+    @Test func aSnapshotOfSchemaVersionOneRestoresIntoTheCurrentVersionWithoutACopy() async throws {
+        let fixture = try ReplicaFixture(schemaVersion: 1)
+        try await fixture.write(3)
+        try await fixture.replicator.step()
+        try await fixture.write(2)
+        try await fixture.replicator.step()
+        let folder = fixture.folder + "/restored"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        _ = try await ReplicaRestore.build(reader: fixture.reader, target: .latest, into: folder + "/hub.db", version: "0.0.0-test")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["hub.db"])
+        let restored = try ReadOnlyStoreFile.open(folder + "/hub.db")
+        #expect(try await restored.read { try StoreSchema.schemaVersion($0) } == SQLiteRecordStore.schemaVersion)
+        try restored.close()
+        let store = try SQLiteRecordStore(path: folder + "/hub.db", options: .init(createdByVersion: "0.0.0-test"))
+        #expect(try await store.records(afterSequence: 0, limit: 100) == (try await fixture.allRecords()))
+        try await store.close()
     }
 
     @Test func aMergedSegmentKeepsTheChainAndReplacesItsParts() async throws {
