@@ -155,20 +155,26 @@ public enum StoreBackup {
         from source: any DatabaseReader, into temporary: String, progress: (@Sendable (StoreBackupProgress) -> Void)?
     ) async throws -> (recordCount: Int64, highestSequence: Int64) {
         let copy = try DatabaseQueue(path: temporary)
-        let counts = try await copy.writeWithoutTransaction { copyDB in
-            let counts = try source.read { sourceDB in
-                // The first read fixes the snapshot that the backup then copies.
-                let counts = try recordCounts(sourceDB)
-                try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
-                    progress?(StoreBackupProgress(
-                        done: step.completedPageCount, total: step.totalPageCount, isCompleted: step.isCompleted))
-                }
-                return counts
+        let counts = try await copy.writeWithoutTransaction { try copyPages(of: source, into: $0, progress: progress) }
+        try copy.close()
+        return counts
+    }
+
+    /// The body of an online backup, on the copy's connection: every page of one snapshot of
+    /// `source`, then `journal_mode=DELETE`; the snapshot's record count and highest sequence.
+    private static func copyPages(
+        of source: any DatabaseReader, into copyDB: Database, progress: (@Sendable (StoreBackupProgress) -> Void)?
+    ) throws -> (recordCount: Int64, highestSequence: Int64) {
+        let counts = try source.read { sourceDB in
+            // The first read fixes the snapshot that the backup then copies.
+            let counts = try recordCounts(sourceDB)
+            try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
+                progress?(StoreBackupProgress(
+                    done: step.completedPageCount, total: step.totalPageCount, isCompleted: step.isCompleted))
             }
-            try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")
             return counts
         }
-        try copy.close()
+        try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")
         return counts
     }
 
@@ -208,18 +214,7 @@ public enum StoreBackup {
             let reader = try ReadOnlyStoreFile.open(source)
             defer { try? reader.close() }
             let copy = try DatabaseQueue(path: temporary)
-            let counts = try copy.writeWithoutTransaction { copyDB in
-                let counts = try reader.read { sourceDB in
-                    let counts = try recordCounts(sourceDB)
-                    try sourceDB.backup(to: copyDB, pagesPerStep: 1024) { step in
-                        progress?(StoreBackupProgress(
-                            done: step.completedPageCount, total: step.totalPageCount, isCompleted: step.isCompleted))
-                    }
-                    return counts
-                }
-                try copyDB.execute(sql: "PRAGMA journal_mode = DELETE")
-                return counts
-            }
+            let counts = try copy.writeWithoutTransaction { try copyPages(of: reader, into: $0, progress: progress) }
             try copy.close()
             return try place(temporary, at: destination, placement: .replacing, counts: counts)
         } catch {
