@@ -4,8 +4,9 @@ import Testing
 
 /// A replica (`[[replica]]`) fed by a daemon whose store is a PostgreSQL database: the
 /// database is lost, and the replica alone brings the log back into a new one, whole, and
-/// into a file at a chosen point.
-@Suite(.serialized, .postgresServer, .timeLimit(.minutes(5))) struct PostgresReplicaTests {
+/// into a file at a chosen point. Its S3 case uses the shared moto_server, so the suite counts
+/// itself among that server's users too.
+@Suite(.serialized, .postgresServer, .motoServer, .timeLimit(.minutes(5))) struct PostgresReplicaTests {
     @Test(arguments: ReplicaTarget.Kind.allCases)
     func aReplicaOfADatabaseRestoresEveryAcknowledgedRecordIntoANewDatabaseAndAFile(_ kind: ReplicaTarget.Kind) async throws {
         let lost = try await PostgresServer.shared().makeDatabase()

@@ -12,7 +12,13 @@ public actor SharedServer<Server: Sendable> {
         stopServer = stop
     }
 
+    /// The server, started on first use. A test outside every suite that counts itself in
+    /// (`SharedServerTrait`) is refused: the last counted suite could stop the server under it.
     func server() async throws -> Server {
+        guard suites > 0 else {
+            throw TestServerError(message: "a shared test server was asked for by a suite that does not name its trait "
+                + "(@Suite(.motoServer) or @Suite(.postgresServer)); add it, or another suite's end stops the server mid-test")
+        }
         if let start { return try await start.value }
         let task = Task { try await startServer() }
         start = task
