@@ -19,6 +19,8 @@ final class RecordWriter: Sendable {
     private let schemaVersion: Int
     /// Hears the highest sequence after each commit that created records.
     let commits: CommitNotifier
+    /// The records of the latest commits, for the log's followers.
+    let recent: RecentRecords
     private let queue = DispatchQueue(label: "syncropel.store.writer")
     private let requests: IngestQueue
 
@@ -28,6 +30,7 @@ final class RecordWriter: Sendable {
         self.assignmentFloor = assignmentFloor
         self.schemaVersion = schemaVersion
         commits = CommitNotifier(highest: highestSequence)
+        recent = RecentRecords(highest: highestSequence)
         requests = IngestQueue(path: path)
     }
 
@@ -39,6 +42,8 @@ final class RecordWriter: Sendable {
     /// false when the writer was already closed.
     func close() async -> Bool {
         guard await requests.close() else { return false }
+        // A closed store answers no read, from memory either.
+        recent.restart(above: nil)
         commits.close()
         return true
     }
@@ -55,10 +60,16 @@ final class RecordWriter: Sendable {
         } while !requests.becomeIdle()
     }
 
-    /// One transaction for `requests`; announces the highest sequence it created.
+    /// One transaction for `requests`; keeps the records it created in `recent`, then announces
+    /// the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) -> [Result<[IngestResult], any Error>] {
         let commit = GroupCommit(path: path, floor: assignmentFloor, schemaVersion: schemaVersion)
-        let outcomes = database.writeWithoutTransaction { db in commit.run(requests, in: db) }
+        let outcomes = database.writeWithoutTransaction { db in
+            let outcomes = commit.run(requests, in: db)
+            // Still under the write lock, so the window follows commit order.
+            recent.append(CommitNotifier.created(outcomes).map(\.stored).sorted { $0.sequence < $1.sequence })
+            return outcomes
+        }
         commits.announce(outcomes)
         return outcomes
     }
@@ -104,10 +115,14 @@ final class CommitNotifier: Sendable {
 
     /// The highest sequence the records created by a group commit's `outcomes` reach, if any.
     func announce(_ outcomes: [Result<[IngestResult], any Error>]) {
-        let created = outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
-        if let highest = created.map(\.stored.sequence).max() {
+        if let highest = Self.created(outcomes).map(\.stored.sequence).max() {
             committed(through: highest)
         }
+    }
+
+    /// The results of a group commit's `outcomes` that created a record.
+    static func created(_ outcomes: [Result<[IngestResult], any Error>]) -> [IngestResult] {
+        outcomes.flatMap { (try? $0.get()) ?? [] }.filter { $0.status == .created }
     }
 
     /// Records that the log reaches `sequence`; heard only when that is higher than before

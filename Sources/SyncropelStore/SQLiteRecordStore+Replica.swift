@@ -78,7 +78,16 @@ extension SQLiteRecordStore {
     public func appendVerbatim(_ records: [StoredRecord]) async throws {
         guard let last = records.last else { return }
         do {
-            try await database.write { db in try Self.insertVerbatim(records, db) }
+            let recent = writer.recent
+            try await database.writeWithoutTransaction { db in
+                // Under the write lock, whether or not the transaction commits: the window then
+                // starts above what the store holds.
+                defer { recent.restart(above: try? Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM records")) }
+                try db.inTransaction {
+                    try Self.insertVerbatim(records, db)
+                    return .commit
+                }
+            }
         } catch let error as VerbatimAppendError {
             throw error
         } catch {

@@ -158,4 +158,44 @@ import Testing
         #expect(value.serialized() == text)
         #expect(try JSONParser.parse(value.serialized().utf8) == value)
     }
+
+    // MARK: Parsing the canonical form back
+
+    @Test(arguments: [
+        (#"{"a":1,"b":[0.5,"x",null,true],"c":{"d":-2}}"#, true),
+        (#"{"b":1,"a":2}"#, false),
+        (#"{"a":{"z":1,"y":2}}"#, false),
+        (#"{"a":1.0}"#, false),
+        (#"{"a":[-0.0]}"#, false),
+        (#"{"a":1e300}"#, false),
+        (#"{"a":1e-07,"b":5e-324}"#, true),
+        (#"{"e\u0301":1,"é":2}"#, true),
+    ])
+    func parsesBackUnchangedSaysWhetherTheCanonicalFormParsesToTheSameValueInTheSameOrder(text: String, expected: Bool) throws {
+        let value = try JSONParser.parse(text.utf8)
+        #expect(CanonicalJSON.parsesBackUnchanged(value) == expected)
+        #expect(Self.sameInOrder(try JSONParser.parse(CanonicalJSON.encode(value)), value) == expected)
+    }
+
+    /// Every vector the SDK made: the predicate is true exactly when the round trip gives the value back.
+    @Test func parsesBackUnchangedAgreesWithTheRoundTripOnEveryVector() throws {
+        for vector in Self.vectors where !vector.error {
+            let value = try JSONParser.parse(vector.wire.utf8)
+            let back = try JSONParser.parse(CanonicalJSON.encode(value))
+            #expect(CanonicalJSON.parsesBackUnchanged(value) == Self.sameInOrder(back, value), "\(vector.name)")
+        }
+    }
+
+    /// `==` with every object's members in the same order (JSONObject's `==` ignores order).
+    private static func sameInOrder(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case let (.array(x), .array(y)):
+            return x.count == y.count && zip(x, y).allSatisfy(sameInOrder)
+        case let (.object(x), .object(y)):
+            return x.members.map(\.key) == y.members.map(\.key)
+                && zip(x.members, y.members).allSatisfy { sameInOrder($0.value, $1.value) }
+        default:
+            return a == b
+        }
+    }
 }

@@ -81,12 +81,16 @@ import Testing
 
     @Test func aRecordWhoseSignatureFailsStopsTheCopyBeforeIt() async throws {
         let fixture = StoreFixture()
-        let (source, records) = try await source(fixture, count: 20)
+        let (written, records) = try await source(fixture, count: 20)
         // Another valid-looking signature: the row still decodes, only the check can catch it.
         let forged = Data(repeating: 7, count: 64).base64EncodedString()
-        try await source.database.write { db in
+        try await written.database.write { db in
             try db.execute(sql: "UPDATE records SET sig = ? WHERE sequence = 14", arguments: [forged])
         }
+        // `spl store copy` opens the source file itself: the store that wrote it would still hold
+        // its newest records as it committed them (`RecentRecords`), not as the file now has them.
+        try await written.close()
+        let source = try fixture.openStore()
         let target = try destination(fixture)
         let error = await #expect(throws: StoreCopyError.self) { try await StoreCopy(from: source, to: target, batchSize: 10).run() }
         #expect(error == .badRecord(

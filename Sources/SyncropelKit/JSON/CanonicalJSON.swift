@@ -86,6 +86,22 @@ public enum CanonicalJSON {
         }
     }
 
+    /// True when parsing `encode(value)` gives back `value` exactly, members in the same order:
+    /// every object's keys are already in code point order, and no double is integral (those are
+    /// written as integers, so they parse back as `.integer`).
+    public static func parsesBackUnchanged(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .integer, .string:
+            true
+        case .double(let number):
+            number != number.rounded(.towardZero)
+        case .array(let elements):
+            elements.allSatisfy(parsesBackUnchanged)
+        case .object(let object):
+            isStrictlySorted(object.members) && object.members.allSatisfy { parsesBackUnchanged($0.value) }
+        }
+    }
+
     private static func isStrictlySorted(_ members: [JSONObject.Member]) -> Bool {
         members.indices.dropFirst().allSatisfy { members[$0 - 1].key.codePointCompare(members[$0].key) < 0 }
     }
