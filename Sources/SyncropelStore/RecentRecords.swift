@@ -26,14 +26,16 @@ final class RecentRecords: Sendable {
         var bytes = 0
     }
 
-    /// At most this many records are held…
+    /// At most this many records are held: two full batches, which a follower that folds as soon
+    /// as a batch lands still finds here. Each held record costs its parsed form, several
+    /// kilobytes (16 384 of them raised the daemon's peak by about 70 MB)…
     let recordLimit: Int
-    /// …and at most this many of their canonical bytes (a parsed record takes several times more).
+    /// …and at most this many of their canonical bytes.
     let byteLimit: Int
     private let window: Mutex<Window>
 
     /// An empty window above `highest`, the store's highest sequence.
-    init(highest: Int64, recordLimit: Int = 16_384, byteLimit: Int = 8 << 20) {
+    init(highest: Int64, recordLimit: Int = 2048, byteLimit: Int = 2 << 20) {
         self.recordLimit = recordLimit
         self.byteLimit = byteLimit
         window = Mutex(Window(after: highest, through: highest))
@@ -41,7 +43,7 @@ final class RecentRecords: Sendable {
 
     /// Adds what one commit created, in sequence order. Call it with the write lock still held,
     /// after the commit.
-    func append(_ committed: [StoredRecord]) {
+    func append(_ committed: some Collection<StoredRecord>) {
         guard !committed.isEmpty else { return }
         window.withLock { window in
             for stored in committed {
@@ -76,8 +78,9 @@ final class RecentRecords: Sendable {
     }
 
     /// Up to `limit` records after `sequence`, in sequence order, as a read of the store gives
-    /// them; nil when the window does not reach down to `sequence` (read the store then).
-    func records(after sequence: Int64, limit: Int) throws(RecordError) -> [StoredRecord]? {
+    /// them (`Record.readBack`); nil when the window does not reach down to `sequence` (read the
+    /// store then).
+    func records(after sequence: Int64, limit: Int) -> [StoredRecord]? {
         let held = window.withLock { window -> ArraySlice<StoredRecord>? in
             guard sequence >= window.after, window.after != .max else { return nil }
             let records = window.records[window.start...]
@@ -90,26 +93,9 @@ final class RecentRecords: Sendable {
             }
             return records[low..<(low + min(max(limit, 0), records.endIndex - low))]
         }
-        guard let held else { return nil }
-        var read: [StoredRecord] = []
-        read.reserveCapacity(held.count)
-        for stored in held {
-            read.append(try stored.asReadBack())
-        }
-        return read
+        return held?.map { StoredRecord(record: $0.record.readBack, sequence: $0.sequence, createdAt: $0.createdAt) }
     }
 
     /// How many records the window holds, for tests.
     var count: Int { window.withLock { $0.records.count - $0.start } }
-}
-
-extension StoredRecord {
-    /// This record as a read of its stored row gives it: itself when its body parses back from
-    /// the canonical bytes unchanged, else rebuilt from those bytes (integral doubles come back
-    /// as integers, members in code point order), so a follower sees the same values either way.
-    func asReadBack() throws(RecordError) -> StoredRecord {
-        if CanonicalJSON.parsesBackUnchanged(.object(record.body)) { return self }
-        let record = try Record(canonical: record.canonical, judgedBy: record.judgedBy, signature: record.signature)
-        return StoredRecord(record: record, sequence: sequence, createdAt: createdAt)
-    }
 }

@@ -64,13 +64,17 @@ final class RecordWriter: Sendable {
     /// the highest sequence it created.
     private func commit(_ requests: [IngestRequest]) -> [Result<[IngestResult], any Error>] {
         let commit = GroupCommit(path: path, floor: assignmentFloor, schemaVersion: schemaVersion)
-        let outcomes = database.writeWithoutTransaction { db in
+        let (outcomes, created) = database.writeWithoutTransaction { db in
             let outcomes = commit.run(requests, in: db)
+            // In sequence order: one transaction inserted them one after another.
+            let created = CommitNotifier.created(outcomes)
             // Still under the write lock, so the window follows commit order.
-            recent.append(CommitNotifier.created(outcomes).map(\.stored).sorted { $0.sequence < $1.sequence })
-            return outcomes
+            recent.append(created.lazy.map(\.stored))
+            return (outcomes, created)
         }
-        commits.announce(outcomes)
+        if let highest = created.last?.stored.sequence {
+            commits.committed(through: highest)
+        }
         return outcomes
     }
 }

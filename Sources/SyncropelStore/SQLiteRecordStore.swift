@@ -321,7 +321,7 @@ public final class SQLiteRecordStore: RecordStore {
         let path = path
         let limit = Self.pageLimit(limit)
         // The log's followers mostly ask for what was just committed: the writer still holds it.
-        if let held = try writer.recent.records(after: sequence, limit: limit) { return held }
+        if let held = writer.recent.records(after: sequence, limit: limit) { return held }
         return try await read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT \(StoredRecordRow.columns) FROM records WHERE sequence > ? ORDER BY sequence LIMIT ?")

@@ -102,6 +102,31 @@ public enum CanonicalJSON {
         }
     }
 
+    /// What parsing `encode(value)` gives, without writing or parsing it: every object's members
+    /// in code point order, integral doubles as the integers they are written as.
+    public static func readBack(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .null, .bool, .integer, .string:
+            return value
+        case .double(let number):
+            guard number == number.rounded(.towardZero) else { return value }
+            var writer = JSONTextWriter(reservingCapacity: 24)
+            writer.appendExactInteger(of: number)
+            return .integer(JSONInteger(decimal: Substring(String(decoding: writer.bytes, as: UTF8.self)))!)
+        case .array(let elements):
+            return .array(elements.map(readBack))
+        case .object(let object):
+            var members = object.members
+            if !isStrictlySorted(members) {
+                members.sort { $0.key.codePointCompare($1.key) < 0 }
+            }
+            for index in members.indices {
+                members[index].value = readBack(members[index].value)
+            }
+            return .object(JSONObject(members))
+        }
+    }
+
     private static func isStrictlySorted(_ members: [JSONObject.Member]) -> Bool {
         members.indices.dropFirst().allSatisfy { members[$0 - 1].key.codePointCompare(members[$0].key) < 0 }
     }

@@ -8,7 +8,7 @@ import Crypto
 public struct Record: Sendable, Equatable {
     public let act: Act
     public let actor: String
-    public let body: JSONObject
+    public private(set) var body: JSONObject
     public let clock: Int64
     public let dataType: DataType
     /// Sorted ascending, without duplicates.
@@ -89,6 +89,16 @@ public struct Record: Sendable, Equatable {
         self.signature = signature
         canonical = bytes
         id = RecordID(digest: SHA256.hash(data: bytes))
+    }
+
+    /// This record as `init(canonical:judgedBy:signature:)` makes it from its own canonical bytes,
+    /// without parsing them: the body's members in code point order at every depth, integral
+    /// doubles as integers. The canonical bytes, and so the id, are the same.
+    public var readBack: Record {
+        guard !CanonicalJSON.parsesBackUnchanged(.object(body)) else { return self }
+        var record = self
+        record.body = CanonicalJSON.readBack(.object(body)).objectValue!
+        return record
     }
 
     /// The seven hashed fields as a JSON object.

@@ -18,8 +18,10 @@ public actor DerivedState {
     )
     /// Records folded between two persists while following: what a crash makes the next start fold again, at most.
     static let persistEvery = 100_000
-    /// The least time between two folds while following.
-    static let followInterval = Duration.milliseconds(200)
+    /// The least time between two folds while following…
+    let followInterval: Duration
+    /// …unless the last fold took at least this many records.
+    static let foldWithoutWaiting = 1000
 
     private let store: any RecordStore
     private let logger: Logger
@@ -34,8 +36,9 @@ public actor DerivedState {
     public private(set) var auth = AuthFold()
     private var follower: Task<Void, Never>?
 
-    public init(store: any RecordStore, trustedSigner: String, logger: Logger) {
+    public init(store: any RecordStore, trustedSigner: String, logger: Logger, followInterval: Duration = .milliseconds(200)) {
         self.store = store
+        self.followInterval = followInterval
         self.trustedSigner = trustedSigner
         self.logger = logger
     }
@@ -91,8 +94,10 @@ public actor DerivedState {
     private func follow(_ commits: AsyncStream<Int64>) async {
         var sincePersist = 0
         for await _ in commits {
+            var folded = 0
             do {
-                sincePersist += try await catchUp()
+                folded = try await catchUp()
+                sincePersist += folded
                 if sincePersist >= Self.persistEvery {
                     try await persist()
                     sincePersist = 0
@@ -100,9 +105,13 @@ public actor DerivedState {
             } catch {
                 logger.warning("derived state did not follow the log (reads fold it instead): \(error)")
             }
-            // One fold per interval, however many commits land in it: a fold per commit
-            // cost single-record ingest a store read each.
-            try? await Task.sleep(for: Self.followInterval)
+            // One fold per interval while records come a few at a time: a fold per commit cost
+            // single-record ingest a wake-up each. Batches are folded as they land instead, so
+            // their records are still in the store's window of recent commits (`RecentRecords`)
+            // and are not read back from the file.
+            if folded < Self.foldWithoutWaiting {
+                try? await Task.sleep(for: followInterval)
+            }
         }
     }
 
