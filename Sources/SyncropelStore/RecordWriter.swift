@@ -72,9 +72,7 @@ final class RecordWriter: Sendable {
             recent.append(created.lazy.map(\.stored))
             return (outcomes, created)
         }
-        if let highest = created.last?.stored.sequence {
-            commits.committed(through: highest)
-        }
+        commits.announce(created)
         return outcomes
     }
 }
@@ -117,9 +115,9 @@ final class CommitNotifier: Sendable {
         return stream
     }
 
-    /// The highest sequence the records created by a group commit's `outcomes` reach, if any.
-    func announce(_ outcomes: [Result<[IngestResult], any Error>]) {
-        if let highest = Self.created(outcomes).map(\.stored.sequence).max() {
+    /// The highest sequence that `created` (a group commit's `created(_:)`) reaches, if any.
+    func announce(_ created: [IngestResult]) {
+        if let highest = created.map(\.stored.sequence).max() {
             committed(through: highest)
         }
     }

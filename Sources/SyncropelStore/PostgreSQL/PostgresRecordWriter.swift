@@ -48,7 +48,7 @@ final class PostgresRecordWriter: Sendable {
                 var commit = PostgresGroupCommit(url: url, connection: connection, floor: floor)
                 return try await commit.run(requests)
             }
-            commits.announce(outcomes)
+            commits.announce(CommitNotifier.created(outcomes))
             return outcomes
         } catch {
             return requests.map { _ in .failure(error) }
