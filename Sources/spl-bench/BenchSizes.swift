@@ -34,6 +34,8 @@ struct BenchSizes {
     let takeoverRuns: Int
     /// Requests with wrong tokens in the wrong-token probe.
     let wrongTokenRequests: Int
+    /// A valid client's requests timed before each probe, and again during it.
+    let probeLatencySamples: Int
     /// Signatures each thread of the Ed25519 baseline verifies.
     let ed25519BaselinePerThread: Int
     /// Whether Litestream is installed (from PyPI) and measured beside a daemon.
@@ -44,15 +46,15 @@ struct BenchSizes {
         batchIngest: 200_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 50, knowRuns: 50,
         mediumStore: 100_000, largeStore: 1_000_000, verifyBudgetRecords: 1_000_000,
         replicaHourRecordsPerSecond: 100, replicaSimulatedSeconds: 3600, afterReplicaIngest: 60_000, replicaRestoreRecords: 1_000_000,
-        postgresReads: 20_000, takeoverRuns: 3, wrongTokenRequests: 10_000, ed25519BaselinePerThread: 40_000,
+        postgresReads: 20_000, takeoverRuns: 3, wrongTokenRequests: 10_000, probeLatencySamples: 100, ed25519BaselinePerThread: 40_000,
         measuresLitestream: true)
 
     static let quick = BenchSizes(
-        singleOneClient: 500, singleFourClients: 1000, postgresSingleOneClient: 200, postgresSingleFourClients: 600,
-        batchIngest: 10_000, batchSize: 1000, threadRecords: 10_000, threadPage: 1000, threadReads: 10, knowRuns: 10,
-        mediumStore: 2000, largeStore: 20_000, verifyBudgetRecords: 1_000_000,
-        replicaHourRecordsPerSecond: 5, replicaSimulatedSeconds: 600, afterReplicaIngest: 500, replicaRestoreRecords: 5000,
-        postgresReads: 200, takeoverRuns: 1, wrongTokenRequests: 1000, ed25519BaselinePerThread: 2000,
+        singleOneClient: 300, singleFourClients: 600, postgresSingleOneClient: 100, postgresSingleFourClients: 200,
+        batchIngest: 5000, batchSize: 1000, threadRecords: 4000, threadPage: 1000, threadReads: 5, knowRuns: 5,
+        mediumStore: 2000, largeStore: 6000, verifyBudgetRecords: 1_000_000,
+        replicaHourRecordsPerSecond: 5, replicaSimulatedSeconds: 600, afterReplicaIngest: 300, replicaRestoreRecords: 2000,
+        postgresReads: 100, takeoverRuns: 1, wrongTokenRequests: 400, probeLatencySamples: 40, ed25519BaselinePerThread: 1000,
         measuresLitestream: false)
 
     /// `100k`, `1M`, `2k`: record counts as the measure names show them.

@@ -15,12 +15,13 @@ enum ProbeMeasures {
         defer { try? instance.stop() }
         let port = instance.port
         Progress.say("slow-connection probe: 200 connections trickling a head a byte a second")
-        let probe = SlowConnectionProbe(connect: { try HTTPLoadClient.rawConnection(port: port) }) {
+        var probe = SlowConnectionProbe(connect: { try HTTPLoadClient.rawConnection(port: port) }) {
             let answer = try HTTPLoadClient(port: port).exchange(HTTPLoadClient.request("GET", "/health"))
             guard answer.status == 200 else {
                 throw BenchError.unexpectedOutput(command: "GET /health", detail: "status \(answer.status) during the probe")
             }
         }
+        probe.samples = run.sizes.probeLatencySamples
         let slow = try probe.run(deadline: 30)
         guard slow.stillOpen == 0 else {
             throw BenchError.unexpectedOutput(
@@ -39,6 +40,7 @@ enum ProbeMeasures {
             }
         }
         wrongTokenProbe.wrongRequests = wrongRequests
+        wrongTokenProbe.samples = run.sizes.probeLatencySamples
         let wrong = try wrongTokenProbe.run()
         let refused = (wrong.statuses[401] ?? 0) + (wrong.statuses[429] ?? 0)
         guard refused == wrongRequests, wrong.unanswered == 0 else {
